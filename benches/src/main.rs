@@ -1,0 +1,3 @@
+//! Benchmarks and the comparison report.
+
+fn main() {}
