@@ -21,6 +21,12 @@ use crate::{AllocError, AllocResult, BaseAllocator};
 ///
 /// # Implementing
 ///
+/// Validate a request before touching the heap, map the backend's failures to a specific
+/// [`AllocError`], and keep the statistics updates on the allocation path to a few additions.
+/// `allocator-testkit` checks each rule below against a shadow model.
+///
+/// # Safety
+///
 /// This is an `unsafe trait` because generic unsafe code (a `#[global_allocator]` adapter, an
 /// `Allocator` handle) hands your blocks to safe code as owned memory. By implementing it you
 /// promise, for every block that [`alloc`](Self::alloc) or [`realloc`](Self::realloc) returns:
@@ -34,8 +40,6 @@ use crate::{AllocError, AllocResult, BaseAllocator};
 /// 5. `realloc` preserves the first `min(old size, new size)` bytes and, on error, leaves the
 ///    old block untouched and still the caller's;
 /// 6. the statistics keep the bounds stated above after every call.
-///
-/// `allocator-testkit` checks each of these rules against a shadow model.
 ///
 /// # Examples
 ///

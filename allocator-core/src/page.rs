@@ -17,6 +17,12 @@ use crate::{AllocResult, BaseAllocator};
 ///
 /// # Implementing
 ///
+/// Check the whole run (range, alignment, every page free or allocated as required) before
+/// changing anything, so that a failed call changes nothing. `allocator-testkit` checks every
+/// answer and count against a model.
+///
+/// # Safety
+///
 /// This is an `unsafe trait` because generic unsafe code (a heap that grows from a page
 /// allocator) turns the returned addresses into memory. By implementing it you promise that
 /// every run returned by [`alloc_pages`](Self::alloc_pages) or
