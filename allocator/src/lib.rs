@@ -1,6 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(feature = "allocator_api", feature(allocator_api))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
 
 pub use allocator_core::*;
 
@@ -19,3 +23,37 @@ pub use allocator_tlsf::TlsfByteAllocator;
 #[cfg(feature = "bitmap")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bitmap")))]
 pub use allocator_bitmap::{BitmapIdAllocator, BitmapPageAllocator};
+
+mod stats;
+pub use stats::HeapStats;
+
+#[cfg(all(
+    any(feature = "rc", feature = "lock"),
+    any(feature = "allocator-api2", feature = "allocator_api")
+))]
+mod api;
+
+#[cfg(feature = "rc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rc")))]
+pub mod rc;
+#[cfg(feature = "rc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rc")))]
+pub use rc::AllocatorRc;
+
+#[cfg(feature = "lock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lock")))]
+pub mod lock;
+#[cfg(feature = "lock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lock")))]
+pub use lock::{Locked, SpinRawMutex};
+
+#[cfg(feature = "two-level")]
+#[cfg_attr(docsrs, doc(cfg(feature = "two-level")))]
+pub mod two_level;
+#[cfg(feature = "two-level")]
+#[cfg_attr(docsrs, doc(cfg(feature = "two-level")))]
+pub use two_level::TwoLevelHeap;
+
+#[cfg(feature = "axerrno")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axerrno")))]
+pub mod ax;

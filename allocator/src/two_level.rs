@@ -1,0 +1,362 @@
+//! [`TwoLevelHeap`]: a byte heap that grows on demand from a page allocator it shares with page
+//! users.
+
+use core::{alloc::Layout, fmt, ptr::NonNull};
+
+use allocator_core::{
+    AllocError, AllocResult, BaseAllocator, ByteAllocator, PageAllocator, is_aligned,
+};
+
+/// The bytes the byte heap takes from the page allocator at [`init`](BaseAllocator::init)
+/// unless [`with_initial_bytes`](TwoLevelHeap::with_initial_bytes) says otherwise.
+pub const DEFAULT_INITIAL_BYTES: usize = 64 * 1024;
+
+/// How many times one request grows the heap before it fails with `NoMemory`.
+const MAX_GROWTHS: usize = 4;
+
+/// One run of pages the byte heap owns.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    start: usize,
+    size: usize,
+}
+
+/// A byte heap and a page allocator over one memory map: all memory goes to the page allocator
+/// `P`, and the byte allocator `B` takes runs of pages from it as it needs them.
+///
+/// # How it grows
+///
+/// [`init`](BaseAllocator::init) and [`add_memory`](BaseAllocator::add_memory) give regions to
+/// `P`. `init` then takes a first run of [`DEFAULT_INITIAL_BYTES`] (or
+/// [`with_initial_bytes`](Self::with_initial_bytes)) for `B`. When `B` answers a request with
+/// `NoMemory`, the heap takes a further run of pages (at least as many bytes as `B` already
+/// has, so it doubles, and at least the request's size plus its alignment plus two pages for
+/// the backend's bookkeeping), gives it to `B` with `add_memory`, and retries, up to 4 times
+/// per request. If so large a run is not free, it halves the run down to that minimum. The
+/// run is aligned to the request's size rounded up to a power of two (capped to the run's
+/// size) when `P` can, which lets a buddy heap use it whole.
+///
+/// Growing runs entirely inside the one `&mut self` call that needs it: it never allocates
+/// from the heap itself and takes no lock, so behind [`Locked`](crate::Locked) there is one lock
+/// for everything, taken once.
+///
+/// Runs the heap takes are never given back to `P`. A request that fails after growing leaves
+/// the heap grown (a larger `total_bytes`), with no block allocated.
+///
+/// # Page users and the heap's pages
+///
+/// Page users allocate from the same instance through [`PageAllocator`]. The runs `B` owns
+/// are allocated pages of `P`, so `P` never hands them out again; and since
+/// [`dealloc_pages`](PageAllocator::dealloc_pages) is safe, the heap remembers its runs (in a
+/// fixed array of `MAX_RUNS`, 32 by default) and refuses to free any page of them
+/// ([`NotAllocated`](AllocError::NotAllocated)) or to allocate it at a fixed address
+/// ([`NoMemory`](AllocError::NoMemory)). Once the array is full the heap stops growing.
+///
+/// # Statistics
+///
+/// - [`ByteAllocator::total_bytes`] / [`used_bytes`](ByteAllocator::used_bytes): those of `B`,
+///   that is of the runs it has now (it grows).
+/// - [`PageAllocator::total_pages`] / [`used_pages`](PageAllocator::used_pages): those of `P`;
+///   the used pages include the heap's runs ([`heap_bytes`](Self::heap_bytes) bytes).
+///
+/// # Example
+///
+/// ```
+/// # #[cfg(all(feature = "tlsf", feature = "bitmap", feature = "lock"))] {
+/// use allocator::{BitmapPageAllocator, Locked, TlsfByteAllocator, TwoLevelHeap};
+///
+/// type KernelHeap = TwoLevelHeap<TlsfByteAllocator, BitmapPageAllocator<4096>>;
+///
+/// // #[global_allocator]
+/// static HEAP: Locked<KernelHeap> =
+///     Locked::new(TwoLevelHeap::new(TlsfByteAllocator::new(), BitmapPageAllocator::new()));
+/// # }
+/// ```
+pub struct TwoLevelHeap<B, P, const MAX_RUNS: usize = 32> {
+    bytes: B,
+    pages: P,
+    runs: [Run; MAX_RUNS],
+    num_runs: usize,
+    heap_bytes: usize,
+    initial_bytes: usize,
+}
+
+impl<B, P, const MAX_RUNS: usize> TwoLevelHeap<B, P, MAX_RUNS> {
+    /// Combines an empty byte allocator and an empty page allocator.
+    #[must_use]
+    pub const fn new(bytes: B, pages: P) -> Self {
+        Self {
+            bytes,
+            pages,
+            runs: [Run { start: 0, size: 0 }; MAX_RUNS],
+            num_runs: 0,
+            heap_bytes: 0,
+            initial_bytes: DEFAULT_INITIAL_BYTES,
+        }
+    }
+
+    /// Sets how many bytes the byte heap takes at [`init`](BaseAllocator::init) (rounded up to
+    /// whole pages, at least one).
+    #[must_use]
+    pub const fn with_initial_bytes(mut self, initial_bytes: usize) -> Self {
+        self.initial_bytes = initial_bytes;
+        self
+    }
+
+    /// The byte allocator.
+    pub const fn byte_allocator(&self) -> &B {
+        &self.bytes
+    }
+
+    /// The page allocator.
+    pub const fn page_allocator(&self) -> &P {
+        &self.pages
+    }
+
+    /// The bytes of the page runs the byte heap owns now.
+    pub const fn heap_bytes(&self) -> usize {
+        self.heap_bytes
+    }
+
+    /// The page runs the byte heap owns, as `(start, size in bytes)`, oldest first.
+    pub fn heap_runs(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.runs[..self.num_runs]
+            .iter()
+            .map(|run| (run.start, run.size))
+    }
+
+    /// Whether a page of `[pos, pos + num_pages * page_size)` belongs to the byte heap; `false`
+    /// for a range whose end overflows (the page allocator rejects it).
+    fn touches_heap(&self, pos: usize, num_pages: usize, page_size: usize) -> bool {
+        let Some(end) = num_pages
+            .checked_mul(page_size)
+            .and_then(|len| pos.checked_add(len))
+        else {
+            return false;
+        };
+        self.runs[..self.num_runs]
+            .iter()
+            .any(|run| pos < run.start + run.size && run.start < end)
+    }
+}
+
+impl<B: ByteAllocator, P: PageAllocator, const MAX_RUNS: usize> TwoLevelHeap<B, P, MAX_RUNS> {
+    /// Takes `num_pages` pages aligned to `align` from `P` and gives them to `B`.
+    fn add_run(&mut self, num_pages: usize, align: usize) -> AllocResult {
+        if self.num_runs == MAX_RUNS {
+            return Err(AllocError::NoMemory);
+        }
+        let size = num_pages
+            .checked_mul(P::PAGE_SIZE)
+            .ok_or(AllocError::NoMemory)?;
+        let start = self.pages.alloc_pages(num_pages, align)?;
+        // SAFETY: the run is allocated to us in `P` and shares no page with any other
+        // allocated run (the `PageAllocator` promise); it lies in memory given to this heap
+        // by `init`/`add_memory`, whose contract makes it valid for reads and writes and ours
+        // for as long as the heap or its blocks are in use; `dealloc_pages` and
+        // `alloc_pages_at` refuse to touch it while it is in `runs`.
+        if let Err(err) = unsafe { self.bytes.add_memory(start, size) } {
+            // `B` did not take it: give it back (a run just allocated is always freed).
+            let _ = self.pages.dealloc_pages(start, num_pages);
+            return Err(err);
+        }
+        self.runs[self.num_runs] = Run { start, size };
+        self.num_runs += 1;
+        self.heap_bytes += size;
+        Ok(())
+    }
+
+    /// Gives `B` a further run of pages for `layout`; see "How it grows".
+    fn grow(&mut self, layout: Layout) -> AllocResult {
+        if self.num_runs == MAX_RUNS {
+            return Err(AllocError::NoMemory);
+        }
+        let page = P::PAGE_SIZE;
+        let min_bytes = layout
+            .size()
+            .checked_add(layout.align())
+            .and_then(|bytes| bytes.checked_add(2 * page))
+            .ok_or(AllocError::NoMemory)?;
+        let min_pages = min_bytes.div_ceil(page);
+        let mut num_pages = min_pages.max(self.heap_bytes / page);
+        loop {
+            let align = Self::run_align(num_pages, layout);
+            if self.add_run(num_pages, align).is_ok()
+                || (align > page && self.add_run(num_pages, page).is_ok())
+            {
+                return Ok(());
+            }
+            if num_pages <= min_pages {
+                return Err(AllocError::NoMemory);
+            }
+            num_pages = (num_pages / 2).max(min_pages);
+        }
+    }
+
+    /// The alignment asked of `P` for a run of `num_pages` serving `layout`: the request's
+    /// size (or alignment, if larger) rounded up to a power of two, at least a page, at most
+    /// the largest power of two not above the run's size.
+    fn run_align(num_pages: usize, layout: Layout) -> usize {
+        let page = P::PAGE_SIZE;
+        let run_bytes = num_pages.saturating_mul(page);
+        let run_pow2 = if run_bytes == 0 {
+            page
+        } else {
+            1 << run_bytes.ilog2()
+        };
+        let wanted = layout
+            .size()
+            .max(layout.align())
+            .checked_next_power_of_two()
+            .unwrap_or(run_pow2);
+        wanted.min(run_pow2).max(page)
+    }
+}
+
+impl<B: ByteAllocator, P: PageAllocator, const MAX_RUNS: usize> BaseAllocator
+    for TwoLevelHeap<B, P, MAX_RUNS>
+{
+    /// Gives `P` its first region, then takes the byte heap's first run from it (if that run
+    /// is not free, the byte heap starts empty and grows at the first allocation).
+    unsafe fn init(&mut self, start: usize, size: usize) -> AllocResult {
+        // SAFETY: the caller keeps the contract of `init`, the same for `P`.
+        unsafe { self.pages.init(start, size) }?;
+        let num_pages = self.initial_bytes.div_ceil(P::PAGE_SIZE).max(1);
+        let _ = self.add_run(num_pages, P::PAGE_SIZE);
+        Ok(())
+    }
+
+    /// Gives `P` one more region, which the byte heap and page users then share.
+    unsafe fn add_memory(&mut self, start: usize, size: usize) -> AllocResult {
+        // SAFETY: the caller keeps the contract of `add_memory`, the same for `P`.
+        unsafe { self.pages.add_memory(start, size) }
+    }
+}
+
+// SAFETY: every block comes from `B`, which keeps the `ByteAllocator` promise over the runs it
+// was given; those runs are pages of `P` allocated to the heap alone (the `PageAllocator`
+// promise) inside the memory given to `init`/`add_memory`, and `dealloc_pages` /
+// `alloc_pages_at` refuse to touch them, so no page user can be handed a page a block lies
+// in. Growing only adds memory to `B`, never moves a block.
+unsafe impl<B: ByteAllocator, P: PageAllocator, const MAX_RUNS: usize> ByteAllocator
+    for TwoLevelHeap<B, P, MAX_RUNS>
+{
+    fn alloc(&mut self, layout: Layout) -> AllocResult<NonNull<u8>> {
+        let mut growths = 0;
+        loop {
+            match self.bytes.alloc(layout) {
+                Err(AllocError::NoMemory) if growths < MAX_GROWTHS => {
+                    self.grow(layout)?;
+                    growths += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    unsafe fn dealloc(&mut self, pos: NonNull<u8>, layout: Layout) {
+        // SAFETY: the caller keeps the contract of `dealloc`; every block is `B`'s.
+        unsafe { self.bytes.dealloc(pos, layout) }
+    }
+
+    unsafe fn realloc(
+        &mut self,
+        pos: NonNull<u8>,
+        old: Layout,
+        new_size: usize,
+    ) -> AllocResult<NonNull<u8>> {
+        let mut growths = 0;
+        loop {
+            // SAFETY: the caller keeps the contract of `realloc`; every block is `B`'s, and
+            // on error the block is untouched and still the caller's, so it may be retried.
+            match unsafe { self.bytes.realloc(pos, old, new_size) } {
+                Err(AllocError::NoMemory) if growths < MAX_GROWTHS => {
+                    let new = Layout::from_size_align(new_size, old.align())
+                        .map_err(|_| AllocError::InvalidParam)?;
+                    self.grow(new)?;
+                    growths += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn total_bytes(&self) -> usize {
+        self.bytes.total_bytes()
+    }
+
+    fn used_bytes(&self) -> usize {
+        self.bytes.used_bytes()
+    }
+
+    fn available_bytes(&self) -> usize {
+        self.bytes.available_bytes()
+    }
+}
+
+// SAFETY: every run comes from `P`, which keeps the `PageAllocator` promise; the heap's own
+// runs are allocated in `P` so they are never handed out, and the counts are `P`'s.
+unsafe impl<B: ByteAllocator, P: PageAllocator, const MAX_RUNS: usize> PageAllocator
+    for TwoLevelHeap<B, P, MAX_RUNS>
+{
+    const PAGE_SIZE: usize = P::PAGE_SIZE;
+
+    fn alloc_pages(&mut self, num_pages: usize, align_pow2: usize) -> AllocResult<usize> {
+        self.pages.alloc_pages(num_pages, align_pow2)
+    }
+
+    /// Refuses with [`NoMemory`](AllocError::NoMemory) a run touching the byte heap's pages.
+    fn alloc_pages_at(
+        &mut self,
+        base: usize,
+        num_pages: usize,
+        align_pow2: usize,
+    ) -> AllocResult<usize> {
+        let valid = num_pages > 0
+            && align_pow2.is_power_of_two()
+            && align_pow2 % P::PAGE_SIZE == 0
+            && is_aligned(base, align_pow2);
+        if valid && self.touches_heap(base, num_pages, P::PAGE_SIZE) {
+            return Err(AllocError::NoMemory);
+        }
+        self.pages.alloc_pages_at(base, num_pages, align_pow2)
+    }
+
+    /// Refuses with [`NotAllocated`](AllocError::NotAllocated) a run touching the byte heap's
+    /// pages: they are not the caller's.
+    fn dealloc_pages(&mut self, pos: usize, num_pages: usize) -> AllocResult {
+        let valid = num_pages > 0 && is_aligned(pos, P::PAGE_SIZE);
+        if valid && self.touches_heap(pos, num_pages, P::PAGE_SIZE) {
+            return Err(AllocError::NotAllocated);
+        }
+        self.pages.dealloc_pages(pos, num_pages)
+    }
+
+    fn total_pages(&self) -> usize {
+        self.pages.total_pages()
+    }
+
+    fn used_pages(&self) -> usize {
+        self.pages.used_pages()
+    }
+
+    fn available_pages(&self) -> usize {
+        self.pages.available_pages()
+    }
+}
+
+impl<B: Default, P: Default, const MAX_RUNS: usize> Default for TwoLevelHeap<B, P, MAX_RUNS> {
+    fn default() -> Self {
+        Self::new(B::default(), P::default())
+    }
+}
+
+impl<B, P, const MAX_RUNS: usize> fmt::Debug for TwoLevelHeap<B, P, MAX_RUNS> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TwoLevelHeap")
+            .field("heap_runs", &&self.runs[..self.num_runs])
+            .field("heap_bytes", &self.heap_bytes)
+            .field("initial_bytes", &self.initial_bytes)
+            .finish_non_exhaustive()
+    }
+}
