@@ -1,3 +1,383 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(test)]
+extern crate std;
+
+mod regions;
+#[cfg(test)]
+mod tests;
+
+use core::{alloc::Layout, fmt, ptr::NonNull};
+
+use allocator_core::{
+    AllocError, AllocResult, BaseAllocator, ByteAllocator, align_down, checked_align_up,
+};
+use ax_slab_allocator::Heap;
+
+use crate::regions::RegionList;
+
+pub use crate::regions::MAX_REGIONS;
+
+/// The granularity of the upstream heap: region starts must be multiples of it (asserted by
+/// `Heap::new` and `Heap::add_memory`), region sizes too (`Heap::add_memory`), and every slab
+/// takes its memory from the buddy part aligned to it.
+const PAGE: usize = 4096;
+
+/// The smallest first region `Heap::new` accepts; its size must also be a multiple of this
+/// (`MIN_HEAP_SIZE` upstream, private there).
+const MIN_HEAP: usize = 32 * 1024;
+
+/// The smallest size class.
+const MIN_CLASS: usize = 64;
+
+/// The largest size class; larger requests go to the buddy part.
+const MAX_CLASS: usize = 4096;
+
+/// The largest block of the upstream buddy part, `buddy_system_allocator::Heap<32>`: orders
+/// 0 to 31, so 2 GiB. Larger requests, and larger alignments, can never be met.
+const MAX_BLOCK: usize = 1 << 31;
+
+/// A slab byte allocator: `ax_slab_allocator` 0.4 (seven size classes of 64 to 4096 bytes,
+/// and a `buddy_system_allocator` 0.12 buddy heap of order 32 for larger blocks and for the
+/// slabs' own memory), with the checks it leaves out.
+///
+/// See the [crate documentation](crate) for when to pick it, its costs and its drawbacks.
+///
+/// # Regions
+///
+/// A region `[start, start + size)` is used from its first multiple of 4096 that is not 0 up
+/// to its last multiple of 4096; the trimmed edges stay unused. The first region (given by
+/// [`init`](BaseAllocator::init), or by [`add_memory`](BaseAllocator::add_memory) on an
+/// allocator with no memory) must keep at least 32 KiB once trimmed; later ones at least
+/// 4 KiB. Up to [`MAX_REGIONS`] separate regions are remembered for the overlap check (a
+/// region that touches one already added is merged with it and takes no new entry); one more
+/// gets [`AllocError::NoMemory`]. The check compares the regions as given, untrimmed edges
+/// included.
+///
+/// # Where a block comes from
+///
+/// Every request is served by a block of `max(size.next_power_of_two(), align, 64)` bytes,
+/// aligned to its own size:
+/// - up to 4096 bytes, from the slab of that size class (a free list of equal blocks; a slab
+///   that runs out takes 64 blocks' worth of memory from the buddy part);
+/// - above 4096 bytes, from the buddy part. This includes small requests with an alignment
+///   above 4096, which upstream would put in the 4096-byte slab, aligned to 4096 only: the
+///   wrapper sends them to the buddy part as a request of 4097 bytes with that alignment,
+///   whose block is exactly `align` bytes.
+///
+/// Alignments up to 2 GiB are honoured; larger ones get [`AllocError::InvalidParam`], and a
+/// block of more than 2 GiB gets [`AllocError::NoMemory`].
+///
+/// # Statistics
+///
+/// - [`total_bytes`](ByteAllocator::total_bytes) is the sum of the trimmed regions: every
+///   byte the buddy part was given.
+/// - [`used_bytes`](ByteAllocator::used_bytes) is the sum of the block sizes above over the
+///   live blocks: the size class for a slab block, the power-of-two block for a buddy block.
+///   It goes up by that size on `alloc` and down by it on `dealloc`, so it returns exactly to
+///   its earlier value when blocks are freed, and is 0 when none is live.
+///
+/// Memory a slab took from the buddy part but has not handed out is not counted as used,
+/// although only that slab's size class can use it: upstream never gives slab memory back.
+/// So [`available_bytes`](ByteAllocator::available_bytes) is an upper bound: a request may get
+/// [`AllocError::NoMemory`] while it reports more bytes free (see the crate's "Drawbacks").
+/// Upstream's own counters count slab memory twice (as slab blocks and as buddy blocks) and
+/// are not used.
+///
+/// # Examples
+///
+/// A heap in a `static`, behind a lock (here `spin`'s; `Send` is what makes the lock `Sync`):
+///
+/// ```
+/// use allocator_slab::SlabByteAllocator;
+///
+/// static HEAP: spin::Mutex<SlabByteAllocator> = spin::Mutex::new(SlabByteAllocator::new());
+/// ```
+pub struct SlabByteAllocator {
+    /// The upstream heap, created by the first region (it has no `const` constructor).
+    heap: Option<Heap>,
+    /// The regions as given, for the overlap check.
+    regions: RegionList,
+    /// Sum of the trimmed region sizes.
+    total: usize,
+    /// Sum of the block sizes of live blocks.
+    used: usize,
+}
+
+impl SlabByteAllocator {
+    /// An allocator with no memory; give it some with [`init`](BaseAllocator::init).
+    ///
+    /// Until then every `alloc` returns [`AllocError::NoMemory`].
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            heap: None,
+            regions: RegionList::new(),
+            total: 0,
+            used: 0,
+        }
+    }
+
+    /// Creates the upstream heap from the first region.
+    ///
+    /// # Safety
+    ///
+    /// As for [`BaseAllocator::init`]; `self.heap` is `None`.
+    unsafe fn add_first(&mut self, start: usize, size: usize) -> AllocResult {
+        debug_assert!(self.heap.is_none());
+        let end = region_end(start, size)?;
+        let (first, last) = usable(start, end)?;
+        let len = last - first;
+        if len < MIN_HEAP {
+            return Err(AllocError::InvalidParam);
+        }
+        let slot = self.regions.check(start, end)?;
+        // `Heap::new` wants a multiple of 32 KiB; the rest goes in through `add_memory`,
+        // which wants a multiple of 4096 only, so nothing of the trimmed region is lost.
+        let heap_len = align_down(len, MIN_HEAP);
+        // SAFETY: `[first, first + heap_len)` lies inside the region, which the caller hands
+        // over, valid for reads and writes (`init`'s contract), and overlaps no region added
+        // before (there is none). `first` is a non-zero multiple of 4096 and `heap_len` a
+        // non-zero multiple of 32 KiB, so the upstream assertions hold.
+        let mut heap = unsafe { Heap::new(first, heap_len) };
+        if heap_len < len {
+            // SAFETY: as above, for the rest of the trimmed region, disjoint from the first
+            // part; its start and size are multiples of 4096 (upstream assertions).
+            unsafe { heap.add_memory(first + heap_len, len - heap_len) };
+        }
+        self.heap = Some(heap);
+        self.regions.insert(slot, start, end);
+        self.total = len;
+        Ok(())
+    }
+}
+
+impl Default for SlabByteAllocator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for SlabByteAllocator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SlabByteAllocator")
+            .field("total_bytes", &self.total)
+            .field("used_bytes", &self.used)
+            .field("regions", &self.regions.len())
+            .finish()
+    }
+}
+
+// SAFETY: the allocator owns its regions (`init`'s contract: nothing but it and the holders
+// of its blocks uses them) and the upstream heap's pointers point only into them; no method
+// depends on the thread it runs on, and nothing is shared with another value. Moving it to
+// another thread moves that ownership along.
+unsafe impl Send for SlabByteAllocator {}
+
+impl BaseAllocator for SlabByteAllocator {
+    /// Gives the allocator its first region.
+    ///
+    /// The region is trimmed to 4096-byte boundaries (and page 0 is never used); at least
+    /// 32 KiB must be left, or the result is [`AllocError::InvalidParam`].
+    unsafe fn init(&mut self, start: usize, size: usize) -> AllocResult {
+        if self.heap.is_some() {
+            return Err(AllocError::InvalidParam);
+        }
+        // SAFETY: `init`'s contract is the caller's, and there is no heap yet.
+        unsafe { self.add_first(start, size) }
+    }
+
+    /// Adds a region; on an allocator without memory this is [`init`](BaseAllocator::init).
+    ///
+    /// The region is trimmed to 4096-byte boundaries (and page 0 is never used); at least
+    /// 4 KiB must be left (32 KiB for a first region), or the result is
+    /// [`AllocError::InvalidParam`].
+    unsafe fn add_memory(&mut self, start: usize, size: usize) -> AllocResult {
+        let Some(heap) = self.heap.as_mut() else {
+            // SAFETY: `add_memory`'s contract is `init`'s, and there is no heap yet.
+            return unsafe { self.add_first(start, size) };
+        };
+        let end = region_end(start, size)?;
+        let (first, last) = usable(start, end)?;
+        let slot = self.regions.check(start, end)?;
+        // SAFETY: `[first, last)` lies inside the region, which the caller hands over, valid
+        // for reads and writes (`add_memory`'s contract); `check` proved it disjoint from every
+        // region added before. `first` and `last - first` are non-zero multiples of 4096, so
+        // the upstream assertions hold.
+        unsafe { heap.add_memory(first, last - first) };
+        self.regions.insert(slot, start, end);
+        self.total += last - first;
+        Ok(())
+    }
+}
+
+// SAFETY: every block comes from the upstream heap, which hands out only memory of the
+// regions given to it (all from `init`/`add_memory`, never overlapping: `RegionList`), each
+// block at most once until it is freed, and blocks of `block_size(layout)` bytes aligned to
+// that size (slab blocks: a slab is a 4096-aligned buddy block cut into blocks of its class;
+// buddy blocks: aligned to their size), which is at least `layout.size()` and a multiple of
+// `layout.align()`. `routed` sends every request a slab could not align to the buddy part.
+// `used` moves by exactly `block_size` per block, and the blocks of live requests are
+// disjoint parts of the trimmed regions, so `used <= total`.
+unsafe impl ByteAllocator for SlabByteAllocator {
+    /// Allocates a block of `max(size.next_power_of_two(), align, 64)` bytes.
+    ///
+    /// # Time complexity
+    ///
+    /// Up to 4096 bytes (and alignment up to 4096): O(1) from a slab's free list; when the
+    /// slab is empty, one buddy allocation of 64 blocks, which are then threaded onto its
+    /// free list (64 writes). Larger: a buddy allocation, O(number of orders) = O(32).
+    fn alloc(&mut self, layout: Layout) -> AllocResult<NonNull<u8>> {
+        let Some(heap) = self.heap.as_mut() else {
+            return Err(AllocError::NoMemory);
+        };
+        let block = block_size(layout);
+        if block > MAX_BLOCK {
+            return Err(too_large(layout));
+        }
+        let Some(up) = routed(layout) else {
+            return Err(AllocError::InvalidParam);
+        };
+        let addr = heap.allocate(up).map_err(|_| AllocError::NoMemory)?;
+        debug_assert!(
+            addr >= PAGE && addr % block == 0,
+            "upstream block misplaced"
+        );
+        self.used += block;
+        // SAFETY: every block lies inside a trimmed region, all of whose addresses are at
+        // least `PAGE` (page 0 is excluded by `usable`), so `addr` is not 0.
+        Ok(unsafe { NonNull::new_unchecked(core::ptr::with_exposed_provenance_mut(addr)) })
+    }
+
+    /// Frees a block.
+    ///
+    /// # Time complexity
+    ///
+    /// Up to 4096 bytes: O(1), a push on the slab's free list (slab memory is never given
+    /// back to the buddy part). Larger: a buddy free, which looks for the free buddy in the
+    /// list of its order at each order it merges into: O(free blocks of those orders).
+    unsafe fn dealloc(&mut self, pos: NonNull<u8>, layout: Layout) {
+        let Some(heap) = self.heap.as_mut() else {
+            // No block was ever allocated: `dealloc`'s contract cannot be kept.
+            return;
+        };
+        // SAFETY: `layout` is one `alloc` accepted (`dealloc`'s contract), and `alloc` accepts
+        // only layouts for which `routed` is `Some`.
+        let up = unsafe { routed(layout).unwrap_unchecked() };
+        // SAFETY: `pos` came from `alloc` (or `realloc`) with `layout`, and `alloc` passed
+        // `routed(layout)` upstream, so upstream gets back its own block with its own layout;
+        // the caller no longer uses it (`dealloc`'s contract).
+        unsafe { heap.deallocate(pos.as_ptr() as usize, up) };
+        self.used -= block_size(layout);
+    }
+
+    /// Resizes a block; a slab block whose new size keeps its size class stays in place.
+    ///
+    /// Otherwise it allocates, copies and frees, as the provided method does.
+    ///
+    /// # Time complexity
+    ///
+    /// O(1) in place; otherwise that of `alloc` plus a copy plus `dealloc`.
+    unsafe fn realloc(
+        &mut self,
+        pos: NonNull<u8>,
+        old: Layout,
+        new_size: usize,
+    ) -> AllocResult<NonNull<u8>> {
+        let old_block = block_size(old);
+        // Only slab blocks stay: upstream's slab free ignores the layout, while its buddy free
+        // subtracts the layout's size from a counter that the alloc added the old size to.
+        if old_block <= MAX_CLASS
+            && new_size <= old_block
+            && new_size.next_power_of_two().max(old.align()).max(MIN_CLASS) == old_block
+        {
+            return Ok(pos);
+        }
+        let new =
+            Layout::from_size_align(new_size, old.align()).map_err(|_| AllocError::InvalidParam)?;
+        let new_pos = self.alloc(new)?;
+        // SAFETY: `pos` is live for `old.size()` bytes (the caller's contract), `new_pos` is a
+        // fresh block of at least `new_size` bytes, and live blocks never overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                pos.as_ptr(),
+                new_pos.as_ptr(),
+                old.size().min(new_size),
+            );
+        }
+        // SAFETY: `pos` and `old` are as allocated (the caller's contract), freed once here.
+        unsafe { self.dealloc(pos, old) };
+        Ok(new_pos)
+    }
+
+    fn total_bytes(&self) -> usize {
+        self.total
+    }
+
+    fn used_bytes(&self) -> usize {
+        self.used
+    }
+}
+
+/// The size of the block that serves `layout`: its size class for a slab block, its
+/// power-of-two block for a buddy block. A multiple of `layout.align()`.
+#[inline]
+fn block_size(layout: Layout) -> usize {
+    // `Layout` keeps `size <= isize::MAX`, so `next_power_of_two` cannot overflow.
+    layout
+        .size()
+        .next_power_of_two()
+        .max(layout.align())
+        .max(MIN_CLASS)
+}
+
+/// The layout to pass upstream for `layout`, or `None` if it cannot be formed.
+///
+/// Upstream picks the slab or buddy part from the layout alone, on `deallocate` as on
+/// `allocate`, so the same rewrite is applied on both.
+#[inline]
+fn routed(layout: Layout) -> Option<Layout> {
+    if layout.align() > MAX_CLASS && layout.size() <= MAX_CLASS {
+        // Upstream would serve this from the 4096-byte slab, aligned to 4096 only. A size
+        // above 4096 sends it to the buddy part, whose block of
+        // `max(4097.next_power_of_two(), align) = align` bytes is aligned to `align`.
+        Layout::from_size_align(MAX_CLASS + 1, layout.align()).ok()
+    } else {
+        Some(layout)
+    }
+}
+
+/// The error for a layout whose block exceeds [`MAX_BLOCK`].
+#[cold]
+fn too_large(layout: Layout) -> AllocError {
+    if layout.align() > MAX_BLOCK {
+        AllocError::InvalidParam
+    } else {
+        AllocError::NoMemory
+    }
+}
+
+/// `start + size`, or [`AllocError::InvalidParam`] if `size` is 0 or the sum overflows.
+fn region_end(start: usize, size: usize) -> AllocResult<usize> {
+    if size == 0 {
+        return Err(AllocError::InvalidParam);
+    }
+    start.checked_add(size).ok_or(AllocError::InvalidParam)
+}
+
+/// The part of `[start, end)` upstream can use: from the first non-zero multiple of 4096 to
+/// the last multiple of 4096, or [`AllocError::InvalidParam`] if that is empty.
+///
+/// Page 0 is left out because the buddy part cannot handle address 0 (it computes the lowest
+/// set bit of the address as `addr & (!addr + 1)`, which overflows for 0) and a block there
+/// would be a null pointer.
+fn usable(start: usize, end: usize) -> AllocResult<(usize, usize)> {
+    let first = checked_align_up(start.max(PAGE), PAGE).ok_or(AllocError::InvalidParam)?;
+    let last = align_down(end, PAGE);
+    if first >= last {
+        return Err(AllocError::InvalidParam);
+    }
+    Ok((first, last))
+}
