@@ -53,7 +53,11 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
         Self {
             bits: B::DEFAULT,
             base: 0,
-            base_align: if max_align < B::CAP { max_align } else { B::CAP },
+            base_align: if max_align < B::CAP {
+                max_align
+            } else {
+                B::CAP
+            },
             regions: [Span::EMPTY; R],
             len: 0,
             total: 0,

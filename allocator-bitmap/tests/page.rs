@@ -107,7 +107,10 @@ fn regions_are_trimmed_to_whole_pages() {
         assert_counts(a, 2, 0);
         assert_eq!(a.alloc_pages(2, PS), Ok(W + PS));
         assert_eq!(a.dealloc_pages(W, 1), Err(AllocError::InvalidParam));
-        assert_eq!(a.alloc_pages_at(W + 3 * PS, 1, PS), Err(AllocError::InvalidParam));
+        assert_eq!(
+            a.alloc_pages_at(W + 3 * PS, 1, PS),
+            Err(AllocError::InvalidParam)
+        );
         assert_counts(a, 2, 2);
         // The trimmed edges may be added later: they overlap nothing.
         add(a, W, PS).unwrap();
@@ -121,9 +124,20 @@ fn bad_regions_change_nothing() {
     with_pages(|a| {
         // Before any memory.
         assert_eq!(add(a, W, 0), Err(AllocError::InvalidParam));
-        assert_eq!(add(a, usize::MAX - PS, 2 * PS), Err(AllocError::InvalidParam));
-        assert_eq!(add(a, W + 1, PS), Err(AllocError::InvalidParam), "no whole page");
-        assert_eq!(add(a, W + 1, PS - 1), Err(AllocError::InvalidParam), "no whole page");
+        assert_eq!(
+            add(a, usize::MAX - PS, 2 * PS),
+            Err(AllocError::InvalidParam)
+        );
+        assert_eq!(
+            add(a, W + 1, PS),
+            Err(AllocError::InvalidParam),
+            "no whole page"
+        );
+        assert_eq!(
+            add(a, W + 1, PS - 1),
+            Err(AllocError::InvalidParam),
+            "no whole page"
+        );
         assert_eq!(add(a, usize::MAX - 10, 5), Err(AllocError::InvalidParam));
         // SAFETY: as in `add`.
         assert_eq!(unsafe { a.init(W, 0) }, Err(AllocError::InvalidParam));
@@ -133,10 +147,19 @@ fn bad_regions_change_nothing() {
         two_regions(a);
         // `init` once there is memory.
         // SAFETY: as in `add`.
-        assert_eq!(unsafe { a.init(W + 100 * PS, PS) }, Err(AllocError::InvalidParam));
+        let again = unsafe { a.init(W + 100 * PS, PS) };
+        assert_eq!(again, Err(AllocError::InvalidParam));
         assert_counts(a, 32, 0);
         // Overlaps: the same, inside, around, either edge, spanning both.
-        for (start, pages) in [(16, 16), (20, 1), (10, 30), (10, 7), (31, 2), (47, 2), (20, 40)] {
+        for (start, pages) in [
+            (16, 16),
+            (20, 1),
+            (10, 30),
+            (10, 7),
+            (31, 2),
+            (47, 2),
+            (20, 40),
+        ] {
             assert_eq!(
                 add(a, W + start * PS, pages * PS),
                 Err(AllocError::MemoryOverlap),
@@ -148,7 +171,11 @@ fn bad_regions_change_nothing() {
         assert_counts(a, 32, 0);
         add(a, W + 8 * PS, 8 * PS + 0x800).unwrap();
         assert_counts(a, 40, 0);
-        assert_eq!(a.alloc_pages_at(W + 8 * PS, 24, PS), Ok(W + 8 * PS), "merged with 16..32");
+        assert_eq!(
+            a.alloc_pages_at(W + 8 * PS, 24, PS),
+            Ok(W + 8 * PS),
+            "merged with 16..32"
+        );
         assert_counts(a, 40, 24);
     });
 }
@@ -198,13 +225,18 @@ fn holes_are_never_handed_out_or_counted() {
             got.push(addr);
         }
         assert_eq!(got.len(), 32);
-        let expected: Vec<usize> =
-            (16..32).chain(48..64).map(|p| W + p * PS).collect();
+        let expected: Vec<usize> = (16..32).chain(48..64).map(|p| W + p * PS).collect();
         assert_eq!(got, expected);
         assert_counts(a, 32, 32);
         // Freeing a hole page is out of range, not a free.
-        assert_eq!(a.dealloc_pages(W + 40 * PS, 1), Err(AllocError::InvalidParam));
-        assert_eq!(a.dealloc_pages(W + 31 * PS, 2), Err(AllocError::InvalidParam));
+        assert_eq!(
+            a.dealloc_pages(W + 40 * PS, 1),
+            Err(AllocError::InvalidParam)
+        );
+        assert_eq!(
+            a.dealloc_pages(W + 31 * PS, 2),
+            Err(AllocError::InvalidParam)
+        );
         assert_counts(a, 32, 32);
         for addr in got {
             a.dealloc_pages(addr, 1).unwrap();
@@ -245,8 +277,22 @@ fn aligned_runs_skip_holes_and_taken_pages() {
 fn bad_alignments_change_nothing() {
     with_pages(|a| {
         two_regions(a);
-        for align in [0, 1, PS / 2, 3 * PS, PS + 1, 2 << 30, 1 << 31, usize::MAX, 1 << 63] {
-            assert_eq!(a.alloc_pages(1, align), Err(AllocError::InvalidParam), "{align:#x}");
+        for align in [
+            0,
+            1,
+            PS / 2,
+            3 * PS,
+            PS + 1,
+            2 << 30,
+            1 << 31,
+            usize::MAX,
+            1 << 63,
+        ] {
+            assert_eq!(
+                a.alloc_pages(1, align),
+                Err(AllocError::InvalidParam),
+                "{align:#x}"
+            );
             assert_eq!(
                 a.alloc_pages_at(W + 16 * PS, 1, align),
                 Err(AllocError::InvalidParam),
@@ -254,9 +300,16 @@ fn bad_alignments_change_nothing() {
             );
         }
         assert_eq!(a.alloc_pages(0, PS), Err(AllocError::InvalidParam));
-        assert_eq!(a.alloc_pages_at(W + 16 * PS, 0, PS), Err(AllocError::InvalidParam));
+        assert_eq!(
+            a.alloc_pages_at(W + 16 * PS, 0, PS),
+            Err(AllocError::InvalidParam)
+        );
         assert_counts(a, 32, 0);
-        assert_eq!(a.alloc_pages(1, 1 << 30), Err(AllocError::NoMemory), "1 GiB is allowed");
+        assert_eq!(
+            a.alloc_pages(1, 1 << 30),
+            Err(AllocError::NoMemory),
+            "1 GiB is allowed"
+        );
         assert_eq!(a.alloc_pages(1, PS), Ok(W + 16 * PS));
     });
 }
@@ -268,9 +321,15 @@ fn too_many_pages_fail_at_once() {
         a.alloc_pages(5, PS).unwrap();
         assert_eq!(a.alloc_pages(28, PS), Err(AllocError::NoMemory));
         assert_eq!(a.alloc_pages(usize::MAX, PS), Err(AllocError::NoMemory));
-        assert_eq!(a.alloc_pages(Pages::CAPACITY + 1, PS), Err(AllocError::NoMemory));
+        assert_eq!(
+            a.alloc_pages(Pages::CAPACITY + 1, PS),
+            Err(AllocError::NoMemory)
+        );
         assert_eq!(a.alloc_pages_at(W + 48 * PS, 16, PS), Ok(W + 48 * PS));
-        assert_eq!(a.alloc_pages_at(W + 21 * PS, 12, PS), Err(AllocError::InvalidParam));
+        assert_eq!(
+            a.alloc_pages_at(W + 21 * PS, 12, PS),
+            Err(AllocError::InvalidParam)
+        );
         assert_eq!(a.alloc_pages_at(W + 21 * PS, 11, PS), Ok(W + 21 * PS));
         assert_counts(a, 32, 32);
         assert_eq!(a.alloc_pages(1, PS), Err(AllocError::NoMemory));
@@ -304,7 +363,11 @@ fn alloc_at_errors_change_nothing() {
             (W + 16 * PS, 16, 16 * PS, AllocError::NoMemory),
         ];
         for (base, num, align, err) in bad {
-            assert_eq!(a.alloc_pages_at(base, num, align), Err(err), "{base:#x}+{num}");
+            assert_eq!(
+                a.alloc_pages_at(base, num, align),
+                Err(err),
+                "{base:#x}+{num}"
+            );
             assert_counts(a, 32, 2);
         }
         // Pages next to a failed run are still free.
@@ -343,18 +406,27 @@ fn dealloc_errors_free_nothing() {
             assert_counts(a, 32, 4);
             // Still allocated, every page.
             for p in 20..24 {
-                assert_eq!(a.alloc_pages_at(W + p * PS, 1, PS), Err(AllocError::NoMemory));
+                assert_eq!(
+                    a.alloc_pages_at(W + p * PS, 1, PS),
+                    Err(AllocError::NoMemory)
+                );
             }
         }
         // Partial frees of a run are fine.
         a.dealloc_pages(W + 21 * PS, 2).unwrap();
         assert_counts(a, 32, 2);
-        assert_eq!(a.dealloc_pages(W + 20 * PS, 2), Err(AllocError::NotAllocated));
+        assert_eq!(
+            a.dealloc_pages(W + 20 * PS, 2),
+            Err(AllocError::NotAllocated)
+        );
         a.dealloc_pages(W + 20 * PS, 1).unwrap();
         a.dealloc_pages(W + 23 * PS, 1).unwrap();
         assert_counts(a, 32, 0);
         // A double free.
-        assert_eq!(a.dealloc_pages(W + 23 * PS, 1), Err(AllocError::NotAllocated));
+        assert_eq!(
+            a.dealloc_pages(W + 23 * PS, 1),
+            Err(AllocError::NotAllocated)
+        );
         assert_counts(a, 32, 0);
         assert_eq!(a.alloc_pages(16, PS), Ok(W + 16 * PS));
     });
@@ -373,7 +445,10 @@ fn other_page_sizes() {
                 assert_eq!(a.alloc_pages(2, 2 * P), Ok(W + 2 * P));
                 assert_eq!(a.alloc_pages(1, P), Ok(W + P));
                 assert_eq!(a.alloc_pages(1, P / 2), Err(AllocError::InvalidParam));
-                assert_eq!(a.dealloc_pages(W + 2 * P + P / 2, 1), Err(AllocError::InvalidParam));
+                assert_eq!(
+                    a.dealloc_pages(W + 2 * P + P / 2, 1),
+                    Err(AllocError::InvalidParam)
+                );
                 a.dealloc_pages(W + 2 * P, 2).unwrap();
                 assert_eq!(a.used_pages(), 1);
             })

@@ -35,7 +35,10 @@ fn one_page() {
         for _ in 0..2 {
             assert_eq!(a.alloc_pages(1, PAGE_SIZE), Ok(PAGE_SIZE));
             assert_counts(a, 1, 1);
-            assert_eq!(a.alloc_pages(1, PAGE_SIZE), Err(allocator_core::AllocError::NoMemory));
+            assert_eq!(
+                a.alloc_pages(1, PAGE_SIZE),
+                Err(allocator_core::AllocError::NoMemory)
+            );
             a.dealloc_pages(PAGE_SIZE, 1).unwrap();
             assert_counts(a, 1, 0);
         }
@@ -94,7 +97,11 @@ fn size_2g_alignments_up_to_1g() {
         assert_eq!(got, [TEST_BASE, SIZE_1G + (2 << 20), SIZE_2G]);
         // Runs too, not only single pages.
         let run = a.alloc_pages(1000, SIZE_1G).unwrap_err();
-        assert_eq!(run, allocator_core::AllocError::NoMemory, "the 1 GiB page at 2 GiB is taken");
+        assert_eq!(
+            run,
+            allocator_core::AllocError::NoMemory,
+            "the 1 GiB page at 2 GiB is taken"
+        );
         a.dealloc_pages(SIZE_2G, 1).unwrap();
         assert_eq!(a.alloc_pages(1000, SIZE_1G), Ok(SIZE_2G));
         a.dealloc_pages(SIZE_2G, 1000).unwrap();
@@ -114,7 +121,11 @@ fn size_2g_alloc_at_aligned_bases() {
         let mut runs = Vec::new();
         for (num, align) in [(1, PAGE_SIZE), (10, 2 << 20), (100, SIZE_1G)] {
             let base = (TEST_BASE + 3 * PAGE_SIZE).next_multiple_of(align);
-            assert_eq!(a.alloc_pages_at(base, num, align), Ok(base), "{num} at {base:#x}");
+            assert_eq!(
+                a.alloc_pages_at(base, num, align),
+                Ok(base),
+                "{num} at {base:#x}"
+            );
             used += num;
             assert_counts(a, total, used);
             // Taken now.
