@@ -51,10 +51,9 @@ const MAX_BLOCK: usize = 1 << 31;
 /// to its last multiple of 4096; the trimmed edges stay unused. The first region (given by
 /// [`init`](BaseAllocator::init), or by [`add_memory`](BaseAllocator::add_memory) on an
 /// allocator with no memory) must keep at least 32 KiB once trimmed; later ones at least
-/// 4 KiB. Up to [`MAX_REGIONS`] separate regions are remembered for the overlap check (a
-/// region that touches one already added is merged with it and takes no new entry); one more
-/// gets [`AllocError::NoMemory`]. The check compares the regions as given, untrimmed edges
-/// included.
+/// 4 KiB. Up to [`MAX_REGIONS`] regions are remembered, for the overlap check and for the
+/// reset below; one more gets [`AllocError::NoMemory`]. The overlap check compares the
+/// regions as given, untrimmed edges included.
 ///
 /// # Where a block comes from
 ///
@@ -70,6 +69,15 @@ const MAX_BLOCK: usize = 1 << 31;
 /// Alignments up to 2 GiB are honoured; larger ones get [`AllocError::InvalidParam`], and a
 /// block of more than 2 GiB gets [`AllocError::NoMemory`].
 ///
+/// # Memory kept by the slabs, and the reset
+///
+/// Upstream never gives a slab's memory back to the buddy part: once a size class has grown,
+/// that memory serves only that class, even when all its blocks are freed. While any block is
+/// live this stays so. But when a request fails and no block at all is live, the wrapper
+/// replaces the upstream heap by a fresh one over the same regions (all their memory is free
+/// then) and tries once more. So after everything is freed, any request that fits in the
+/// regions succeeds again, whatever was allocated before.
+///
 /// # Statistics
 ///
 /// - [`total_bytes`](ByteAllocator::total_bytes) is the sum of the trimmed regions: every
@@ -80,8 +88,8 @@ const MAX_BLOCK: usize = 1 << 31;
 ///   its earlier value when blocks are freed, and is 0 when none is live.
 ///
 /// Memory a slab took from the buddy part but has not handed out is not counted as used,
-/// although only that slab's size class can use it: upstream never gives slab memory back.
-/// So [`available_bytes`](ByteAllocator::available_bytes) is an upper bound: a request may get
+/// although only that slab's size class can use it while any block is live. So
+/// [`available_bytes`](ByteAllocator::available_bytes) is an upper bound: a request may get
 /// [`AllocError::NoMemory`] while it reports more bytes free (see the crate's "Drawbacks").
 /// Upstream's own counters count slab memory twice (as slab blocks and as buddy blocks) and
 /// are not used.
@@ -129,28 +137,53 @@ impl SlabByteAllocator {
         debug_assert!(self.heap.is_none());
         let end = region_end(start, size)?;
         let (first, last) = usable(start, end)?;
-        let len = last - first;
-        if len < MIN_HEAP {
+        if last - first < MIN_HEAP {
             return Err(AllocError::InvalidParam);
         }
-        let slot = self.regions.check(start, end)?;
-        // `Heap::new` wants a multiple of 32 KiB; the rest goes in through `add_memory`,
-        // which wants a multiple of 4096 only, so nothing of the trimmed region is lost.
-        let heap_len = align_down(len, MIN_HEAP);
-        // SAFETY: `[first, first + heap_len)` lies inside the region, which the caller hands
-        // over, valid for reads and writes (`init`'s contract), and overlaps no region added
-        // before (there is none). `first` is a non-zero multiple of 4096 and `heap_len` a
-        // non-zero multiple of 32 KiB, so the upstream assertions hold.
-        let mut heap = unsafe { Heap::new(first, heap_len) };
-        if heap_len < len {
-            // SAFETY: as above, for the rest of the trimmed region, disjoint from the first
-            // part; its start and size are multiples of 4096 (upstream assertions).
-            unsafe { heap.add_memory(first + heap_len, len - heap_len) };
-        }
-        self.heap = Some(heap);
-        self.regions.insert(slot, start, end);
-        self.total = len;
+        self.regions.check(start, end)?;
+        // SAFETY: `[first, last)` lies inside the region, which the caller hands over, valid
+        // for reads and writes (`init`'s contract); there is no other region yet. It is at
+        // least 32 KiB long and `first` is a non-zero multiple of 4096 (`usable`).
+        self.heap = Some(unsafe { new_heap(first, last) });
+        self.regions.push(start, end);
+        self.total = last - first;
         Ok(())
+    }
+
+    /// Allocates `up` from a fresh upstream heap over the same regions, if no block is live;
+    /// called when the current heap has no block for it.
+    ///
+    /// Upstream never gives memory back from a slab to the buddy part, so after many small
+    /// blocks have come and gone, a larger request (or one of another size class) can fail
+    /// although nothing is allocated. With no live block all of the regions' memory is free,
+    /// and a fresh heap has it all in the buddy part again.
+    ///
+    /// Runs only on this failure path: O(regions), plus upstream's O(log size) per region.
+    #[cold]
+    fn alloc_from_fresh_heap(&mut self, up: Layout) -> AllocResult<usize> {
+        if self.used != 0 {
+            return Err(AllocError::NoMemory);
+        }
+        // Every held region passed `usable` when it was added.
+        let mut regions = self.regions.iter().filter_map(|(s, e)| usable(s, e).ok());
+        let Some((first, last)) = regions.next() else {
+            return Err(AllocError::NoMemory);
+        };
+        // SAFETY: `used` is 0 and every live block adds at least 64 to it, so no block is
+        // live and all the memory of the trimmed regions is the allocator's, as when it was
+        // added (valid for reads and writes, used by nothing else: `init`'s contract). The
+        // old heap, which held pointers into it, is dropped below without being used again.
+        // The regions are pairwise disjoint (`RegionList`). The first one held is the first
+        // region added, which kept at least 32 KiB (`add_first`); each start is a non-zero
+        // multiple of 4096 and each size a non-zero multiple of 4096 (`usable`).
+        let mut heap = unsafe { new_heap(first, last) };
+        for (first, last) in regions {
+            // SAFETY: as above.
+            unsafe { heap.add_memory(first, last - first) };
+        }
+        let result = heap.allocate(up);
+        self.heap = Some(heap);
+        result.map_err(|_| AllocError::NoMemory)
     }
 }
 
@@ -201,13 +234,13 @@ impl BaseAllocator for SlabByteAllocator {
         };
         let end = region_end(start, size)?;
         let (first, last) = usable(start, end)?;
-        let slot = self.regions.check(start, end)?;
+        self.regions.check(start, end)?;
         // SAFETY: `[first, last)` lies inside the region, which the caller hands over, valid
         // for reads and writes (`add_memory`'s contract); `check` proved it disjoint from every
         // region added before. `first` and `last - first` are non-zero multiples of 4096, so
         // the upstream assertions hold.
         unsafe { heap.add_memory(first, last - first) };
-        self.regions.insert(slot, start, end);
+        self.regions.push(start, end);
         self.total += last - first;
         Ok(())
     }
@@ -228,7 +261,8 @@ unsafe impl ByteAllocator for SlabByteAllocator {
     ///
     /// Up to 4096 bytes (and alignment up to 4096): O(1) from a slab's free list; when the
     /// slab is empty, one buddy allocation of 64 blocks, which are then threaded onto its
-    /// free list (64 writes). Larger: a buddy allocation, O(number of orders) = O(32).
+    /// free list (64 writes). Larger: a buddy allocation, O(number of orders) = O(32). A
+    /// request that fails with no block live rebuilds the heap first: O(regions × 32).
     fn alloc(&mut self, layout: Layout) -> AllocResult<NonNull<u8>> {
         let Some(heap) = self.heap.as_mut() else {
             return Err(AllocError::NoMemory);
@@ -240,7 +274,11 @@ unsafe impl ByteAllocator for SlabByteAllocator {
         let Some(up) = routed(layout) else {
             return Err(AllocError::InvalidParam);
         };
-        let addr = heap.allocate(up).map_err(|_| AllocError::NoMemory)?;
+        let result = heap.allocate(up);
+        let addr = match result {
+            Ok(addr) => addr,
+            Err(_) => self.alloc_from_fresh_heap(up)?,
+        };
         debug_assert!(
             addr >= PAGE && addr % block == 0,
             "upstream block misplaced"
@@ -357,6 +395,31 @@ fn too_large(layout: Layout) -> AllocError {
     } else {
         AllocError::NoMemory
     }
+}
+
+/// An upstream heap over the trimmed region `[first, last)`.
+///
+/// `Heap::new` wants a multiple of 32 KiB; the rest goes in through `Heap::add_memory`, which
+/// wants a multiple of 4096 only, so nothing of the region is lost.
+///
+/// # Safety
+///
+/// The memory of `[first, last)` is handed over to the heap: valid for reads and writes, used
+/// by nothing else while the heap or its blocks are in use. `first` is a non-zero multiple of
+/// 4096, and `last - first` a multiple of 4096 of at least 32 KiB.
+unsafe fn new_heap(first: usize, last: usize) -> Heap {
+    let len = last - first;
+    let heap_len = align_down(len, MIN_HEAP);
+    // SAFETY: `[first, first + heap_len)` is part of the region handed over (the caller's
+    // contract); `first` is a multiple of 4096 and `heap_len` a non-zero multiple of 32 KiB,
+    // as the upstream assertions want.
+    let mut heap = unsafe { Heap::new(first, heap_len) };
+    if heap_len < len {
+        // SAFETY: the rest of the region, disjoint from the first part; its start and size
+        // are multiples of 4096, as the upstream assertions want.
+        unsafe { heap.add_memory(first + heap_len, len - heap_len) };
+    }
+    heap
 }
 
 /// `start + size`, or [`AllocError::InvalidParam`] if `size` is 0 or the sum overflows.

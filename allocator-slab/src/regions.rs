@@ -1,31 +1,19 @@
-//! The regions an allocator was given, for the overlap check of `init` and `add_memory`.
+//! The regions an allocator was given: for the overlap check of `init` and `add_memory`, and
+//! to rebuild the upstream heap from scratch once no block is live.
 //!
-//! Only those two calls touch this list; the allocation path never does.
+//! The allocation path never touches this list, except the rebuild on a failed request.
 
 use allocator_core::{AllocError, AllocResult};
 
-/// How many separate regions a [`SlabByteAllocator`](crate::SlabByteAllocator) remembers for
-/// its overlap check; `add_memory` of one more gets
-/// [`NoMemory`](allocator_core::AllocError::NoMemory). A region that touches one already held
-/// (`end == start` on either side) is merged with it and takes no new entry.
+/// How many regions a [`SlabByteAllocator`](crate::SlabByteAllocator) can be given;
+/// `add_memory` of one more gets [`NoMemory`](allocator_core::AllocError::NoMemory).
 pub const MAX_REGIONS: usize = 32;
 
-/// Where a new region goes, as decided by [`RegionList::check`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Slot {
-    /// Index of the first held region that lies after the new one.
-    index: usize,
-    /// The held region at `index - 1` ends where the new one starts.
-    merge_left: bool,
-    /// The held region at `index` starts where the new one ends.
-    merge_right: bool,
-}
-
-/// A sorted list of disjoint, non-touching `[start, end)` ranges, in a fixed array so that it
-/// works without a heap and in a `const fn new`.
+/// The `[start, end)` ranges given to `init` and `add_memory`, as given (untrimmed), in the
+/// order they were added, in a fixed array so that it works without a heap and in a
+/// `const fn new`.
 ///
-/// Invariant: `list[..len]` is sorted by start, each range is non-empty, and for consecutive
-/// ranges `a.end < b.start` (touching ranges are merged).
+/// Invariant: `list[..len]` are non-empty and pairwise disjoint.
 #[derive(Debug)]
 pub(crate) struct RegionList {
     list: [(usize, usize); MAX_REGIONS],
@@ -41,64 +29,37 @@ impl RegionList {
         }
     }
 
-    /// The number of separate ranges held (touching regions count once).
+    /// The number of regions held.
     pub(crate) const fn len(&self) -> usize {
         self.len
     }
 
-    /// Decides where the non-empty range `[start, end)` would go, without changing anything.
+    /// The regions held, in the order they were added.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.list[..self.len].iter().copied()
+    }
+
+    /// Whether the non-empty range `[start, end)` can be added, without changing anything.
     ///
     /// # Errors
     ///
     /// - [`AllocError::MemoryOverlap`]: it overlaps a held range.
-    /// - [`AllocError::NoMemory`]: it needs a new entry and the list is full.
-    pub(crate) fn check(&self, start: usize, end: usize) -> AllocResult<Slot> {
+    /// - [`AllocError::NoMemory`]: the list is full.
+    pub(crate) fn check(&self, start: usize, end: usize) -> AllocResult {
         debug_assert!(start < end);
-        let held = &self.list[..self.len];
-        // Ranges wholly before the new one form a prefix, since the list is sorted and disjoint.
-        let index = held.partition_point(|&(_, e)| e <= start);
-        if index < held.len() && held[index].0 < end {
+        if self.iter().any(|(s, e)| s < end && start < e) {
             return Err(AllocError::MemoryOverlap);
         }
-        let merge_left = index > 0 && held[index - 1].1 == start;
-        let merge_right = index < held.len() && held[index].0 == end;
-        if !merge_left && !merge_right && self.len == MAX_REGIONS {
+        if self.len == MAX_REGIONS {
             return Err(AllocError::NoMemory);
         }
-        Ok(Slot {
-            index,
-            merge_left,
-            merge_right,
-        })
+        Ok(())
     }
 
-    /// Records `[start, end)` at the place `check` returned for it (with no change in between).
-    pub(crate) fn insert(&mut self, slot: Slot, start: usize, end: usize) {
-        let Slot {
-            index,
-            merge_left,
-            merge_right,
-        } = slot;
-        match (merge_left, merge_right) {
-            (true, true) => {
-                // The new range fills the hole between two held ones: join all three.
-                self.list[index - 1].1 = self.list[index].1;
-                self.list.copy_within(index + 1..self.len, index);
-                self.len -= 1;
-            }
-            (true, false) => self.list[index - 1].1 = end,
-            (false, true) => self.list[index].0 = start,
-            (false, false) => {
-                self.list.copy_within(index..self.len, index + 1);
-                self.list[index] = (start, end);
-                self.len += 1;
-            }
-        }
-        debug_assert!(
-            self.list[..self.len]
-                .windows(2)
-                .all(|w| w[0].0 < w[0].1 && w[0].1 < w[1].0),
-            "region list out of order"
-        );
+    /// Records `[start, end)`, which [`check`](Self::check) accepted with no change since.
+    pub(crate) fn push(&mut self, start: usize, end: usize) {
+        debug_assert!(self.check(start, end).is_ok());
+        self.list[self.len] = (start, end);
+        self.len += 1;
     }
 }

@@ -395,11 +395,11 @@ fn overlap_is_refused_and_disjoint_regions_with_holes_work() {
     assert_eq!(heap.used_bytes(), 0);
 }
 
-/// Guard: the region list is bounded; a region needing a new entry when it is full gets
-/// `NoMemory` and changes nothing, while touching regions merge and are still accepted.
+/// Guard: the region list is bounded; a region when it is full gets `NoMemory` and changes
+/// nothing. Touching regions are accepted, and all the regions serve blocks.
 #[test]
-fn region_list_full_is_no_memory_and_touching_regions_merge() {
-    let pages = 8 + 2 * MAX_REGIONS + 4;
+fn region_list_full_is_no_memory() {
+    let pages = 2 * MAX_REGIONS + 12;
     let mem = Mem::new(pages * 4096, 4096);
     let base = mem.addr();
     let mut heap = SlabByteAllocator::new();
@@ -407,29 +407,88 @@ fn region_list_full_is_no_memory_and_touching_regions_merge() {
     // disjoint (the failing calls write nothing).
     unsafe {
         heap.init(base, 32 * KIB).unwrap();
-        // One page each, with a one-page hole before each.
-        for i in 0..MAX_REGIONS - 1 {
-            heap.add_memory(base + (9 + 2 * i) * 4096, 4096).unwrap();
+        // Page 8 touches the first region.
+        heap.add_memory(base + 8 * 4096, 4096).unwrap();
+        // Then one page each, with a one-page hole before each.
+        for i in 2..MAX_REGIONS {
+            heap.add_memory(base + (6 + 2 * i) * 4096, 4096).unwrap();
         }
         assert!(format!("{heap:?}").contains(&format!("regions: {MAX_REGIONS} ")));
         let total = heap.total_bytes();
-        // The last one-page region is page `2 * MAX_REGIONS + 5`.
-        let touching = base + (2 * MAX_REGIONS + 6) * 4096;
-        let separate = base + (2 * MAX_REGIONS + 8) * 4096;
-        assert_eq!(heap.add_memory(separate, 4096), Err(AllocError::NoMemory));
-        assert_eq!(heap.total_bytes(), total);
-        // Touching the end of the last region: merged, no new entry needed.
-        heap.add_memory(touching, 4096).unwrap();
-        // Filling the hole between the first two regions joins them.
-        heap.add_memory(base + 8 * 4096, 4096).unwrap();
-        assert!(format!("{heap:?}").contains(&format!("regions: {} ", MAX_REGIONS - 1)));
-        // Now there is room again.
-        heap.add_memory(separate, 4096).unwrap();
-        assert_eq!(heap.total_bytes(), total + 3 * 4096);
+        assert_eq!(total, 32 * KIB + (MAX_REGIONS - 1) * 4096);
+        // The last region is page `2 * MAX_REGIONS + 4`.
+        for page in [2 * MAX_REGIONS + 5, 2 * MAX_REGIONS + 7, 9] {
+            let r = heap.add_memory(base + page * 4096, 4096);
+            assert_eq!(r, Err(AllocError::NoMemory), "page {page}");
+            assert_eq!(heap.total_bytes(), total);
+        }
+        // Overlap is still reported as such when the list is full.
+        let r = heap.add_memory(base + 8 * 4096, 4096);
+        assert_eq!(r, Err(AllocError::MemoryOverlap));
     }
     let (blocks, counts) = fill(&mut heap, &[64]);
     assert_eq!(counts[0] * 64, heap.total_bytes());
     check_blocks(&blocks, &[(base, base + pages * 4096)]);
+    free_all(&mut heap, blocks);
+    assert_eq!(heap.used_bytes(), 0);
+}
+
+/// Guard: the reset. Upstream keeps slab memory in its size class forever; once no block is
+/// live, a failed request rebuilds the heap and succeeds.
+#[test]
+fn memory_kept_by_slabs_comes_back_once_nothing_is_live() {
+    let region = if cfg!(miri) { 128 * KIB } else { MIB };
+    let mem = Mem::new(2 * region, region);
+    let base = mem.addr();
+    let mut heap = SlabByteAllocator::new();
+    // SAFETY: inside `mem`, which outlives `heap`; disjoint halves, with a hole.
+    unsafe {
+        heap.init(base, region / 2).unwrap();
+        heap.add_memory(base + region, region / 2).unwrap();
+    }
+    let ranges = [
+        (base, base + region / 2),
+        (base + region, base + region + region / 2),
+    ];
+    let big = layout(region / 2, 8);
+    let b = alloc_block(&mut heap, big, 1).unwrap();
+    free_block(&mut heap, b);
+    for size in [64, 100, 4096] {
+        // Every page goes to the size class of `size`.
+        let (blocks, counts) = fill(&mut heap, &[size]);
+        assert!(counts[0] > 0);
+        check_blocks(&blocks, &ranges);
+        // One small block kept live: the big request cannot be met (the documented
+        // drawback), and the failure changes nothing.
+        let mut blocks = blocks;
+        let keep = blocks.pop().unwrap();
+        free_all(&mut heap, blocks);
+        let used = heap.used_bytes();
+        assert_eq!(heap.alloc(big), Err(AllocError::NoMemory));
+        assert_eq!(heap.used_bytes(), used);
+        check_pattern(&keep);
+        free_block(&mut heap, keep);
+        assert_eq!(heap.used_bytes(), 0);
+        // Nothing live: both halves are whole again.
+        let b1 = alloc_block(&mut heap, big, 2).unwrap();
+        let b2 = alloc_block(&mut heap, big, 3).unwrap();
+        check_blocks(&[b1, b2], &ranges);
+        free_block(&mut heap, b1);
+        free_block(&mut heap, b2);
+    }
+    // A mixed fill, then one that moves every page to the 64-byte class; once a request
+    // has failed with nothing live, the mixed fill gets as many blocks as before. (Without
+    // that request, the fill would start on the 64-byte class's slabs, and its first failure
+    // would come with blocks live: no reset.)
+    let sizes = [1, 100, 1000, 4096, 5000];
+    let (blocks, first) = fill(&mut heap, &sizes);
+    free_all(&mut heap, blocks);
+    let (blocks, _) = fill(&mut heap, &[64]);
+    free_all(&mut heap, blocks);
+    let b = alloc_block(&mut heap, big, 4).unwrap();
+    free_block(&mut heap, b);
+    let (blocks, again) = fill(&mut heap, &sizes);
+    assert_eq!(first, again);
     free_all(&mut heap, blocks);
     assert_eq!(heap.used_bytes(), 0);
 }
