@@ -6,10 +6,14 @@ mod byte;
 mod common;
 mod entropy;
 mod failure;
+mod fuzz;
+mod id;
 mod macros;
 mod memory;
+mod page;
 mod pattern;
 mod regions;
+mod units;
 
 #[cfg(test)]
 mod tests;
@@ -24,7 +28,17 @@ pub use byte::{
 };
 pub use entropy::{Entropy, FuzzInput, TestRng};
 pub use failure::Failure;
+pub use fuzz::fuzz_byte_allocator;
+pub use id::{
+    IdConfig, IdRunner, check_id_allocator, check_id_allocator_boxed, check_id_contract,
+    check_id_random, fuzz_id_allocator,
+};
 pub use memory::HostRegion;
+pub use page::{
+    PageConfig, PageRunner, check_page_allocator, check_page_allocator_boxed, check_page_contract,
+    check_page_random, fuzz_page_allocator,
+};
+pub use units::{UnitModel, UnitOp, UnitShape};
 
 /// An allocator held by value, seen through `DerefMut` like a boxed one, so that one generic
 /// implementation serves both.

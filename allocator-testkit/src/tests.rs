@@ -106,3 +106,124 @@ fn failure_names_seed_and_step() {
     );
     assert_eq!(replay.unwrap_err().step(), Some(step));
 }
+
+use crate::{
+    IdConfig, PageConfig, check_id_contract, check_id_random, check_page_contract,
+    check_page_random,
+    toys::{ToyIds, ToyPages, UnitBug},
+};
+
+fn page_config() -> PageConfig {
+    let mut config = PageConfig::default().with_ops(if cfg!(miri) { 200 } else { 20_000 });
+    config.contract_size = if cfg!(miri) { 256 << 10 } else { 4 << 20 };
+    config.random_size = if cfg!(miri) { 256 << 10 } else { 4 << 20 };
+    config
+}
+
+fn id_config() -> IdConfig {
+    let mut config = IdConfig::default().with_ops(if cfg!(miri) { 200 } else { 20_000 });
+    config.contract_size = if cfg!(miri) { 128 } else { 1024 };
+    config.random_size = if cfg!(miri) { 128 } else { 1024 };
+    config
+}
+
+fn pages(bug: UnitBug) -> (Result<(), Failure>, Result<(), Failure>) {
+    (
+        check_page_contract(|| ToyPages::new(bug), &page_config()),
+        check_page_random(|| ToyPages::new(bug), &page_config()).map(|_| ()),
+    )
+}
+
+fn ids(bug: UnitBug) -> (Result<(), Failure>, Result<(), Failure>) {
+    (
+        check_id_contract(|| ToyIds::new(bug), &id_config()),
+        check_id_random(|| ToyIds::new(bug), &id_config()).map(|_| ()),
+    )
+}
+
+#[test]
+fn correct_unit_toys_pass() {
+    let (contract, random) = pages(UnitBug::None);
+    contract.unwrap();
+    random.unwrap();
+    let (contract, random) = ids(UnitBug::None);
+    contract.unwrap();
+    random.unwrap();
+    let stats = check_page_random(|| ToyPages::new(UnitBug::None), &page_config()).unwrap();
+    assert!(stats.allocs > 1000 && stats.no_memory > 0, "{stats:?}");
+}
+
+#[test]
+fn double_free_is_caught() {
+    let (contract, random) = pages(UnitBug::DoubleFree);
+    assert_caught(contract, "contract/dealloc-not-allocated");
+    assert_caught(random, "random/wrong-result");
+    assert_caught(ids(UnitBug::DoubleFree).0, "contract/dealloc-not-allocated");
+}
+
+#[test]
+fn unit_bugs_are_caught() {
+    // (bug, page contract check, page random check, ID contract check)
+    let cases = [
+        (
+            UnitBug::MiscountsUsed,
+            "contract/alloc-at",
+            "random/count-mismatch",
+            "contract/alloc-at",
+        ),
+        (
+            UnitBug::AllocAtTaken,
+            "contract/alloc-at-taken",
+            "random/wrong-result",
+            "contract/fixed-id-taken",
+        ),
+        (
+            UnitBug::HolesAllocatable,
+            "contract/regions-with-holes",
+            "random/out-of-region",
+            "contract/regions-with-holes",
+        ),
+        (
+            UnitBug::WrongError,
+            "contract/unaligned-address",
+            "random/wrong-result",
+            "contract/out-of-range",
+        ),
+        (
+            UnitBug::PartialFree,
+            "contract/dealloc-partial",
+            "random/count-mismatch",
+            "contract/dealloc-partial",
+        ),
+        (
+            UnitBug::GivesUpEarly,
+            "contract/regions-with-holes",
+            "random/spurious-no-memory",
+            "contract/regions-with-holes",
+        ),
+        (
+            UnitBug::AcceptsOverlap,
+            "contract/add-memory-overlap",
+            "",
+            "contract/add-memory-overlap",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (bug, page_contract, page_random, id_contract) in cases {
+        let (contract, random) = pages(bug);
+        let (id, _) = ids(bug);
+        for (what, got, want) in [
+            ("page contract", contract, page_contract),
+            ("page random", random, page_random),
+            ("id contract", id, id_contract),
+        ] {
+            let got = got.err().map(|f| f.check().to_owned()).unwrap_or_default();
+            if got != want {
+                wrong.push(format!(
+                    "{bug:?} {what}: caught by `{got}`, expected `{want}`"
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -200,3 +200,308 @@ unsafe impl ByteAllocator for ToyBytes {
         }
     }
 }
+
+/// The bug a toy page or ID allocator carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnitBug {
+    None,
+    /// Freeing a free unit succeeds silently.
+    DoubleFree,
+    /// `used` is off by one once anything was allocated at a given address.
+    MiscountsUsed,
+    /// `alloc_at` hands out taken units.
+    AllocAtTaken,
+    /// The holes between regions are handed out too.
+    HolesAllocatable,
+    /// Freeing outside the regions says `NotAllocated` instead of `InvalidParam`.
+    WrongError,
+    /// A partly allocated run is freed in part before `NotAllocated`.
+    PartialFree,
+    /// Runs longer than one unit are refused with `NoMemory` beyond the first region.
+    GivesUpEarly,
+    /// `add_memory` accepts overlapping regions.
+    AcceptsOverlap,
+}
+
+/// A toy page (`scale` = page size) or ID (`scale` = 1) allocator: a set of allocated values and
+/// merged regions, first-fit.
+#[derive(Debug)]
+pub(crate) struct ToyUnits {
+    bug: UnitBug,
+    scale: usize,
+    window: (usize, usize),
+    max_align: usize,
+    regions: BTreeMap<usize, usize>,
+    allocated: std::collections::BTreeSet<usize>,
+    total: usize,
+    at_allocs: usize,
+}
+
+impl ToyUnits {
+    pub(crate) fn new(
+        bug: UnitBug,
+        scale: usize,
+        window: (usize, usize),
+        max_align: usize,
+    ) -> Self {
+        Self {
+            bug,
+            scale,
+            window,
+            max_align,
+            regions: BTreeMap::new(),
+            allocated: std::collections::BTreeSet::new(),
+            total: 0,
+            at_allocs: 0,
+        }
+    }
+
+    fn in_regions(&self, v: usize) -> bool {
+        if self.bug == UnitBug::HolesAllocatable {
+            let first = self.regions.keys().next().copied().unwrap_or(0);
+            let last = self.regions.values().last().copied().unwrap_or(0);
+            return first <= v && v < last;
+        }
+        self.regions
+            .range(..=v)
+            .next_back()
+            .is_some_and(|(_, &e)| v < e)
+    }
+
+    fn span(&self, at: usize, count: usize) -> AllocResult<Vec<usize>> {
+        if count == 0 || at % self.scale != 0 {
+            return Err(AllocError::InvalidParam);
+        }
+        count
+            .checked_mul(self.scale)
+            .and_then(|b| at.checked_add(b))
+            .ok_or(AllocError::InvalidParam)?;
+        let values: Vec<usize> = (0..count).map(|i| at + i * self.scale).collect();
+        if values.iter().all(|&v| self.in_regions(v)) {
+            Ok(values)
+        } else {
+            Err(AllocError::InvalidParam)
+        }
+    }
+
+    fn valid_align(&self, align: usize) -> bool {
+        align.is_power_of_two() && align % self.scale == 0 && align <= self.max_align
+    }
+
+    pub(crate) fn region(&mut self, start: usize, size: usize, init: bool) -> AllocResult {
+        if init && self.total > 0 {
+            return Err(AllocError::InvalidParam);
+        }
+        let end = start.checked_add(size).ok_or(AllocError::InvalidParam)?;
+        let first = checked_align_up(start, self.scale).ok_or(AllocError::InvalidParam)?;
+        let last = end & !(self.scale - 1);
+        if size == 0 || first >= last {
+            return Err(AllocError::InvalidParam);
+        }
+        if first < self.window.0 || last > self.window.0 + self.window.1 {
+            return Err(AllocError::InvalidParam);
+        }
+        let overlaps = self
+            .regions
+            .range(..last)
+            .next_back()
+            .is_some_and(|(_, &e)| e > first);
+        if overlaps && self.bug != UnitBug::AcceptsOverlap {
+            return Err(AllocError::MemoryOverlap);
+        }
+        let (mut s, mut e) = (first, last);
+        if let Some((&ps, &pe)) = self.regions.range(..=s).next_back() {
+            if pe >= s {
+                s = ps;
+                e = e.max(pe);
+            }
+        }
+        let after: Vec<(usize, usize)> = self.regions.range(s..=e).map(|(&a, &b)| (a, b)).collect();
+        for (a, b) in after {
+            self.regions.remove(&a);
+            e = e.max(b);
+        }
+        self.regions.insert(s, e);
+        self.total += (last - first) / self.scale;
+        Ok(())
+    }
+
+    pub(crate) fn alloc(&mut self, count: usize, align: usize) -> AllocResult<usize> {
+        if count == 0 || !self.valid_align(align) {
+            return Err(AllocError::InvalidParam);
+        }
+        let regions: Vec<(usize, usize)> = self.regions.iter().map(|(&s, &e)| (s, e)).collect();
+        let regions = if self.bug == UnitBug::HolesAllocatable {
+            vec![(
+                regions.first().map_or(0, |r| r.0),
+                regions.last().map_or(0, |r| r.1),
+            )]
+        } else if self.bug == UnitBug::GivesUpEarly && count > 1 {
+            regions.into_iter().take(1).collect()
+        } else {
+            regions
+        };
+        for (s, e) in regions {
+            let mut at = checked_align_up(s, align).ok_or(AllocError::NoMemory)?;
+            while at
+                .checked_add(count * self.scale)
+                .is_some_and(|end| end <= e)
+            {
+                if (0..count).all(|i| !self.allocated.contains(&(at + i * self.scale))) {
+                    for i in 0..count {
+                        self.allocated.insert(at + i * self.scale);
+                    }
+                    return Ok(at);
+                }
+                at += align;
+            }
+        }
+        Err(AllocError::NoMemory)
+    }
+
+    pub(crate) fn alloc_at(&mut self, at: usize, count: usize, align: usize) -> AllocResult<usize> {
+        if count == 0 || !self.valid_align(align) || at % align != 0 {
+            return Err(AllocError::InvalidParam);
+        }
+        let values = self.span(at, count)?;
+        if self.bug != UnitBug::AllocAtTaken && values.iter().any(|v| self.allocated.contains(v)) {
+            return Err(AllocError::NoMemory);
+        }
+        self.allocated.extend(values);
+        self.at_allocs += 1;
+        Ok(at)
+    }
+
+    pub(crate) fn dealloc(&mut self, at: usize, count: usize) -> AllocResult {
+        let values = match self.span(at, count) {
+            Ok(values) => values,
+            Err(_) if self.bug == UnitBug::WrongError && count > 0 => {
+                return Err(AllocError::NotAllocated);
+            }
+            Err(e) => return Err(e),
+        };
+        let all = values.iter().all(|v| self.allocated.contains(v));
+        if !all && self.bug == UnitBug::PartialFree {
+            self.allocated.remove(&values[0]);
+            return Err(AllocError::NotAllocated);
+        }
+        if !all && self.bug != UnitBug::DoubleFree {
+            return Err(AllocError::NotAllocated);
+        }
+        for v in values {
+            self.allocated.remove(&v);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn is_allocated(&self, v: usize) -> bool {
+        self.allocated.contains(&v)
+    }
+
+    pub(crate) fn total(&self) -> usize {
+        self.total
+    }
+
+    pub(crate) fn used(&self) -> usize {
+        let skew = usize::from(self.bug == UnitBug::MiscountsUsed && self.at_allocs > 0);
+        self.allocated.len() + skew
+    }
+}
+
+/// A toy page allocator of 4 KiB pages with the default `PageConfig` window.
+#[derive(Debug)]
+pub(crate) struct ToyPages(pub(crate) ToyUnits);
+
+impl ToyPages {
+    pub(crate) fn new(bug: UnitBug) -> Self {
+        Self(ToyUnits::new(bug, 4096, (0x4000_0000, 256 << 20), 1 << 30))
+    }
+}
+
+impl BaseAllocator for ToyPages {
+    unsafe fn init(&mut self, start: usize, size: usize) -> AllocResult {
+        self.0.region(start, size, true)
+    }
+
+    unsafe fn add_memory(&mut self, start: usize, size: usize) -> AllocResult {
+        self.0.region(start, size, false)
+    }
+}
+
+// SAFETY: test-only toy. Without a bug it hands out only free pages of its regions, aligned,
+// and counts exactly; the buggy variants break one promise on purpose for the testkit's tests.
+// Nobody turns its addresses into memory.
+unsafe impl allocator_core::PageAllocator for ToyPages {
+    const PAGE_SIZE: usize = 4096;
+
+    fn alloc_pages(&mut self, num_pages: usize, align_pow2: usize) -> AllocResult<usize> {
+        self.0.alloc(num_pages, align_pow2)
+    }
+
+    fn alloc_pages_at(
+        &mut self,
+        base: usize,
+        num_pages: usize,
+        align_pow2: usize,
+    ) -> AllocResult<usize> {
+        self.0.alloc_at(base, num_pages, align_pow2)
+    }
+
+    fn dealloc_pages(&mut self, pos: usize, num_pages: usize) -> AllocResult {
+        self.0.dealloc(pos, num_pages)
+    }
+
+    fn total_pages(&self) -> usize {
+        self.0.total()
+    }
+
+    fn used_pages(&self) -> usize {
+        self.0.used()
+    }
+}
+
+/// A toy ID allocator with the default `IdConfig` window, IDs `0..4096`.
+#[derive(Debug)]
+pub(crate) struct ToyIds(pub(crate) ToyUnits);
+
+impl ToyIds {
+    pub(crate) fn new(bug: UnitBug) -> Self {
+        Self(ToyUnits::new(bug, 1, (0, 4096), 4096))
+    }
+}
+
+impl BaseAllocator for ToyIds {
+    unsafe fn init(&mut self, start: usize, size: usize) -> AllocResult {
+        self.0.region(start, size, true)
+    }
+
+    unsafe fn add_memory(&mut self, start: usize, size: usize) -> AllocResult {
+        self.0.region(start, size, false)
+    }
+}
+
+impl allocator_core::IdAllocator for ToyIds {
+    fn alloc_id(&mut self, count: usize, align_pow2: usize) -> AllocResult<usize> {
+        self.0.alloc(count, align_pow2)
+    }
+
+    fn dealloc_id(&mut self, start_id: usize, count: usize) -> AllocResult {
+        self.0.dealloc(start_id, count)
+    }
+
+    fn is_allocated(&self, id: usize) -> bool {
+        self.0.is_allocated(id)
+    }
+
+    fn alloc_fixed_id(&mut self, id: usize) -> AllocResult {
+        self.0.alloc_at(id, 1, 1).map(|_| ())
+    }
+
+    fn size(&self) -> usize {
+        self.0.total()
+    }
+
+    fn used(&self) -> usize {
+        self.0.used()
+    }
+}

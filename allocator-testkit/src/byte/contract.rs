@@ -253,11 +253,8 @@ where
     still_works(&mut *a, &mut model, "contract/add-memory-overflow")?;
     // The refused second half is still ours to add.
     // SAFETY: the second half of `region` is ours, outlives `a`, and was refused above.
-    expect_ok(
-        "contract/init-twice",
-        "add_memory of the region a second init refused",
-        unsafe { a.add_memory(second, small) },
-    )?;
+    let got = unsafe { a.add_memory(second, small) };
+    expect_ok("contract/init-twice", "add_memory of the region a second init refused", got)?;
     model.add_region(second, small);
     ensure(
         a.total_bytes() > before.0,
@@ -272,11 +269,8 @@ where
     let mut b = new();
     let mut model = ByteModel::new();
     // SAFETY: the first half of `region` is ours and outlives `b`.
-    expect_ok(
-        "contract/add-memory-first",
-        "add_memory on an empty allocator",
-        unsafe { b.add_memory(first, small) },
-    )?;
+    let got = unsafe { b.add_memory(first, small) };
+    expect_ok("contract/add-memory-first", "add_memory on an empty allocator", got)?;
     model.add_region(first, small);
     still_works(&mut *b, &mut model, "contract/add-memory-first")?;
     // SAFETY: the second half is ours; a correct allocator refuses `init` now.

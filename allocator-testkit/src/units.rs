@@ -1,0 +1,117 @@
+//! The machinery shared by page and ID allocators: an exact model, operations, a runner and
+//! the contract cases.
+
+pub(crate) mod contract;
+mod model;
+mod ops;
+pub(crate) mod runner;
+
+pub use model::UnitModel;
+pub use ops::{UnitOp, UnitShape};
+pub(crate) use runner::UnitRunner;
+
+use crate::{
+    byte::RunStats,
+    entropy::{Entropy, TestRng},
+    failure::CheckResult,
+};
+
+/// Where and how a page or ID allocator is exercised, in values (bytes or IDs).
+#[derive(Debug, Clone)]
+pub(crate) struct Setup {
+    pub(crate) base: usize,
+    pub(crate) window: usize,
+    pub(crate) scale: usize,
+    pub(crate) max_align: usize,
+    pub(crate) contract_size: usize,
+    pub(crate) random_size: usize,
+    pub(crate) check_window_limit: bool,
+    pub(crate) ids: bool,
+    pub(crate) max_run: usize,
+    pub(crate) random_max_align: usize,
+}
+
+impl Setup {
+    pub(crate) fn model_units(&self) -> usize {
+        self.contract_size.max(self.random_size) / self.scale
+    }
+
+    /// A quarter of the contract size, in whole units.
+    pub(crate) fn quarter(&self) -> usize {
+        (self.contract_size / 4) & !(self.scale - 1)
+    }
+}
+
+/// The regions of the random workload: four parts of `size` with holes, two of them touching,
+/// given out of order. Returns `(start, size)` in values.
+pub(crate) fn random_regions(base: usize, size: usize, scale: usize) -> Vec<(usize, usize)> {
+    let unit = (size / 16) & !(scale - 1);
+    [(9, 3), (1, 4), (13, 3), (6, 3)]
+        .iter()
+        .map(|&(at, len)| (base + at * unit, len * unit))
+        .collect()
+}
+
+pub(crate) fn random<T: runner::Target>(
+    target: T,
+    s: &Setup,
+    ops: u64,
+    seed: u64,
+) -> CheckResult<RunStats> {
+    let model = UnitModel::new(s.base, s.scale, s.model_units(), s.max_align);
+    let mut r = UnitRunner::new(target, model, Some(seed));
+    r.case("random/init");
+    for (i, (start, size)) in random_regions(s.base, s.random_size, s.scale)
+        .into_iter()
+        .enumerate()
+    {
+        let op = if i == 0 {
+            UnitOp::Init { start, size }
+        } else {
+            UnitOp::AddMemory { start, size }
+        };
+        r.expect_op(op, Ok(0))?;
+    }
+    let shape = UnitShape {
+        max_run: s.max_run,
+        max_align_units: s.random_max_align / s.scale,
+        ids: s.ids,
+    };
+    let mut rng = TestRng::new(seed);
+    let mut r = UnitRunner::new(r.target, r.model, Some(seed));
+    for _ in 0..ops {
+        let op = shape.generate(&mut rng, &r.model);
+        let _answer = r.apply(op)?;
+    }
+    r.free_all()?;
+    Ok(r.stats())
+}
+
+/// Runs operations decoded from fuzzer bytes.
+pub(crate) fn fuzz<T: runner::Target>(target: T, s: &Setup, data: &[u8]) -> CheckResult<RunStats> {
+    let model = UnitModel::new(s.base, s.scale, s.model_units(), s.max_align);
+    let mut r = UnitRunner::new(target, model, None);
+    for (i, (start, size)) in random_regions(s.base, s.random_size, s.scale)
+        .into_iter()
+        .enumerate()
+    {
+        let op = if i == 0 {
+            UnitOp::Init { start, size }
+        } else {
+            UnitOp::AddMemory { start, size }
+        };
+        r.expect_op(op, Ok(0))?;
+    }
+    let shape = UnitShape {
+        max_run: s.max_run,
+        max_align_units: s.random_max_align / s.scale,
+        ids: s.ids,
+    };
+    let mut src = crate::entropy::FuzzInput::new(data);
+    while !src.is_exhausted() {
+        let op = shape.generate(&mut src, &r.model);
+        let _answer = r.apply(op)?;
+    }
+    r.free_all()?;
+    Ok(r.stats())
+}
