@@ -34,7 +34,11 @@ fn run_on<A: ByteAllocator>(name: &str, rc: &AllocatorRc<A>) {
         let started = Instant::now();
         run(&mut rng);
         println!("{name}/{step}: {:.2?}", started.elapsed());
-        assert_eq!(rc.stats().unwrap().used_bytes, start, "{name}/{step}: used_bytes not restored");
+        assert_eq!(
+            rc.stats().unwrap().used_bytes,
+            start,
+            "{name}/{step}: used_bytes not restored"
+        );
     }
 }
 
@@ -60,23 +64,33 @@ fn tlsf() {
 #[test]
 fn two_level_tlsf_over_bitmap() {
     use allocator::{BitmapPageAllocator, TwoLevelHeap};
-    let heap: TwoLevelHeap<_, BitmapPageAllocator<4096>> =
-        TwoLevelHeap::new(allocator::TlsfByteAllocator::new(), BitmapPageAllocator::new());
+    let heap: TwoLevelHeap<_, BitmapPageAllocator<4096>> = TwoLevelHeap::new(
+        allocator::TlsfByteAllocator::new(),
+        BitmapPageAllocator::new(),
+    );
     let rc = AllocatorRc::new(heap, leak_pool(POOL)).unwrap();
     run_on("two-level(tlsf, bitmap)", &rc);
     let grown = rc.with(|h| h.heap_bytes()).unwrap();
     assert!(grown > 1 << 20, "the heap grew to {grown} bytes");
-    println!("two-level(tlsf, bitmap): byte heap grew to {} KiB", grown >> 10);
+    println!(
+        "two-level(tlsf, bitmap): byte heap grew to {} KiB",
+        grown >> 10
+    );
 }
 
 #[cfg(all(feature = "slab", feature = "bitmap"))]
 #[test]
 fn two_level_slab_over_bitmap() {
     use allocator::{BitmapPageAllocator, TwoLevelHeap};
-    let heap: TwoLevelHeap<_, BitmapPageAllocator<4096>> =
-        TwoLevelHeap::new(allocator::SlabByteAllocator::new(), BitmapPageAllocator::new());
+    let heap: TwoLevelHeap<_, BitmapPageAllocator<4096>> = TwoLevelHeap::new(
+        allocator::SlabByteAllocator::new(),
+        BitmapPageAllocator::new(),
+    );
     let rc = AllocatorRc::new(heap, leak_pool(POOL)).unwrap();
     run_on("two-level(slab, bitmap)", &rc);
     let grown = rc.with(|h| h.heap_bytes()).unwrap();
-    println!("two-level(slab, bitmap): byte heap grew to {} KiB", grown >> 10);
+    println!(
+        "two-level(slab, bitmap): byte heap grew to {} KiB",
+        grown >> 10
+    );
 }

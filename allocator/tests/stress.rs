@@ -20,7 +20,11 @@ const REGION: usize = if cfg!(miri) { 4 << 20 } else { 64 << 20 };
 
 /// Sizes mostly below 128 bytes, at most 4 KiB; alignments up to 256; at most 512 live blocks
 /// per thread.
-const SHAPE: ByteShape = ByteShape { max_size: 4096, max_align: 256, max_live: 512 };
+const SHAPE: ByteShape = ByteShape {
+    max_size: 4096,
+    max_align: 256,
+    max_live: 512,
+};
 
 fn stress<A: ByteAllocator + Send>(name: &str, heap: &Locked<A>) {
     let pool = leak_pool(REGION);
@@ -39,7 +43,11 @@ fn stress<A: ByteAllocator + Send>(name: &str, heap: &Locked<A>) {
     let ops: u64 = counts.iter().map(|c| c.0).sum();
     let no_memory: u64 = counts.iter().map(|c| c.1).sum();
     assert_eq!(ops, THREADS * OPS_PER_THREAD);
-    assert_eq!(heap.used_bytes(), start_used, "{name}: used_bytes not restored");
+    assert_eq!(
+        heap.used_bytes(),
+        start_used,
+        "{name}: used_bytes not restored"
+    );
     assert_eq!(heap.with(|a| a.used_bytes()), start_used);
     assert_eq!(heap.total_bytes(), total, "{name}: total_bytes changed");
     println!(
@@ -56,7 +64,9 @@ fn worker<A: ByteAllocator>(heap: &Locked<A>, region: (usize, usize), seed: u64)
     let mut no_memory = 0;
     for step in 0..OPS_PER_THREAD {
         let op = SHAPE.generate(&mut rng, &model);
-        let fail = |what: &dyn std::fmt::Display| -> ! { panic!("seed {seed:#x}, step {step}, {op}: {what}") };
+        let fail = |what: &dyn std::fmt::Display| -> ! {
+            panic!("seed {seed:#x}, step {step}, {op}: {what}")
+        };
         match op {
             ByteOp::Alloc { size, align } => {
                 let layout = Layout::from_size_align(size, align).unwrap();

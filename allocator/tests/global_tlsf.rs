@@ -1,0 +1,27 @@
+//! `Locked<TlsfByteAllocator>` as this process's `#[global_allocator]` over a static 256 MiB
+//! region, running a std workload (see `support/global.rs`).
+
+#[path = "support/global.rs"]
+mod global;
+
+use allocator::{Locked, TlsfByteAllocator};
+
+static REGION: global::Region = global::Region::new();
+
+#[global_allocator]
+static HEAP: Locked<TlsfByteAllocator> = Locked::new(TlsfByteAllocator::new());
+
+extern "C" fn init_heap() {
+    global::init(&HEAP, &REGION);
+}
+
+// Runs before std's start-up, which already allocates (see `global::init`).
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static INIT_HEAP: extern "C" fn() = init_heap;
+
+fn main() {
+    init_heap();
+    global::run("tlsf", &HEAP, &REGION, Some(64 << 10));
+}
