@@ -44,13 +44,13 @@ macro_rules! capacities {
 }
 
 capacities! {
-    Ids16 = BitAlloc16, "16", "176 bytes";
-    Ids256 = BitAlloc256, "256", "208 bytes";
-    Ids4K = BitAlloc4K, "4,096", "720 bytes";
-    Ids64K = BitAlloc64K, "65,536", "8,912 bytes (8.7 KiB)";
-    Ids1M = BitAlloc1M, "1,048,576", "139,984 bytes (137 KiB)";
-    Ids16M = BitAlloc16M, "16,777,216", "2,237,136 bytes (2.1 MiB)";
-    Ids256M = BitAlloc256M, "268,435,456", "35,791,568 bytes (34 MiB)";
+    Ids16 = BitAlloc16, "16", "192 bytes";
+    Ids256 = BitAlloc256, "256", "224 bytes";
+    Ids4K = BitAlloc4K, "4,096", "736 bytes";
+    Ids64K = BitAlloc64K, "65,536", "8,928 bytes (8.7 KiB)";
+    Ids1M = BitAlloc1M, "1,048,576", "140,000 bytes (137 KiB)";
+    Ids16M = BitAlloc16M, "16,777,216", "2,237,152 bytes (2.1 MiB)";
+    Ids256M = BitAlloc256M, "268,435,456", "35,791,584 bytes (34 MiB)";
 }
 
 /// An ID allocator keeping one bit per ID, over [bitmap-allocator] 0.4.
@@ -72,7 +72,7 @@ capacities! {
 ///
 /// `alloc_id(1, 1)`, `dealloc_id(_, 1)`, `alloc_fixed_id` and `is_allocated`: O(log n) in the
 /// capacity. Runs and aligned IDs: a first-fit scan, up to the capacity when fragmented.
-/// The size is fixed by the capacity: one bit per ID plus a summary bit per 16, plus 176 bytes
+/// The size is fixed by the capacity: one bit per ID plus a summary bit per 16, plus 192 bytes
 /// (see each marker; on 64-bit targets). `new` is `const`: large ones belong in a `static`.
 ///
 /// # Example

@@ -55,13 +55,13 @@ const MAX_ALIGN: usize = 1 << 30;
 ///
 /// | Feature                     | Pages (`CAPACITY`) | Window (4 KiB pages) | `size_of` the allocator |
 /// |-----------------------------|--------------------|----------------------|-------------------------|
-/// | `page-alloc-256m` (default) | 64 Ki              | 256 MiB              | 9,296 B (9.1 KiB)       |
-/// | `page-alloc-4g`             | 1 Mi               | 4 GiB                | 140,368 B (137 KiB)     |
-/// | `page-alloc-64g`            | 16 Mi              | 64 GiB               | 2,237,520 B (2.1 MiB)   |
-/// | `page-alloc-1t`             | 256 Mi             | 1 TiB                | 35,791,952 B (34 MiB)   |
+/// | `page-alloc-256m` (default) | 64 Ki              | 256 MiB              | 9,312 B (9.1 KiB)       |
+/// | `page-alloc-4g`             | 1 Mi               | 4 GiB                | 140,384 B (137 KiB)     |
+/// | `page-alloc-64g`            | 16 Mi              | 64 GiB               | 2,237,536 B (2.1 MiB)   |
+/// | `page-alloc-1t`             | 256 Mi             | 1 TiB                | 35,791,968 B (34 MiB)   |
 ///
 /// That is one bit per page (1/32768 of the memory covered with 4 KiB pages), plus a summary
-/// bit per 16, plus 558 bytes of counters and region list. Put the allocator in a `static`
+/// bit per 16, plus 568 bytes of counters and region list. Put the allocator in a `static`
 /// (its [`new`](Self::new) is `const`, so the bitmap lands in `.bss` and costs nothing to build)
 /// or on the heap; never on a stack, where even the 4 GiB one is too large for many kernels and
 /// the larger ones overflow any usual stack.
@@ -193,6 +193,10 @@ unsafe impl<const PAGE_SIZE: usize> PageAllocator for BitmapPageAllocator<PAGE_S
 
     #[inline]
     fn alloc_pages(&mut self, num_pages: usize, align_pow2: usize) -> AllocResult<usize> {
+        if num_pages == 1 && align_pow2 == PAGE_SIZE {
+            let page = self.window.alloc_one()?;
+            return Ok(page << Self::SHIFT);
+        }
         let align = Self::align_in_pages(align_pow2)?;
         let page = self.window.alloc(num_pages, align)?;
         Ok(page << Self::SHIFT)
@@ -216,6 +220,9 @@ unsafe impl<const PAGE_SIZE: usize> PageAllocator for BitmapPageAllocator<PAGE_S
     fn dealloc_pages(&mut self, pos: usize, num_pages: usize) -> AllocResult {
         if pos & (PAGE_SIZE - 1) != 0 {
             return Err(AllocError::InvalidParam);
+        }
+        if num_pages == 1 {
+            return self.window.dealloc_one(pos >> Self::SHIFT);
         }
         self.window.dealloc(pos >> Self::SHIFT, num_pages)
     }

@@ -12,6 +12,7 @@
 //! - A bit is set only for units inside a region; `used` counts the clear bits inside regions,
 //!   `total` the units inside regions.
 //! - `base` is a multiple of `base_align` (the constructor's argument), fixed by the first region.
+//! - `fast_lo..fast_lo + fast_len` is the one region in bits when `len == 1`, else empty.
 
 use allocator_core::{AllocError, AllocResult};
 use bitmap_allocator::BitAlloc;
@@ -38,6 +39,10 @@ pub(crate) struct Window<B: BitAlloc, const R: usize> {
     base_align: usize,
     regions: [Span; R],
     len: usize,
+    /// The one region as bits `fast_lo..fast_lo + fast_len` while there is exactly one, else
+    /// an empty span: the hot free checks it in one comparison.
+    fast_lo: usize,
+    fast_len: usize,
     total: usize,
     used: usize,
 }
@@ -60,6 +65,8 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
             },
             regions: [Span::EMPTY; R],
             len: 0,
+            fast_lo: 0,
+            fast_len: 0,
             total: 0,
             used: 0,
         }
@@ -153,6 +160,14 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
             }
         }
         self.base = base;
+        (self.fast_lo, self.fast_len) = if self.len == 1 {
+            (
+                self.regions[0].start - base,
+                self.regions[0].end - self.regions[0].start,
+            )
+        } else {
+            (0, 0)
+        };
         self.bits.insert(lo..hi);
         self.total += end - start;
         Ok(())
@@ -161,6 +176,11 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
     /// Whether `[start, end)` lies inside one region (with `start < end`).
     #[inline]
     fn contains(&self, start: usize, end: usize) -> bool {
+        if self.len == 1 {
+            // The common case, kept off the binary search: one region.
+            let r = self.regions[0];
+            return r.start <= start && end <= r.end;
+        }
         let regions = &self.regions[..self.len];
         let pos = regions.partition_point(|r| r.start <= start);
         pos > 0 && end <= regions[pos - 1].end
@@ -176,6 +196,45 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
             Some(end) if self.contains(start, end) => Ok(start - self.base),
             _ => Err(AllocError::InvalidParam),
         }
+    }
+
+    /// Allocates any one free unit: the hot path, one call down the bitmap.
+    #[inline]
+    pub(crate) fn alloc_one(&mut self) -> AllocResult<usize> {
+        match self.bits.alloc() {
+            Some(idx) => {
+                debug_assert!(self.contains(self.base + idx, self.base + idx + 1));
+                self.used += 1;
+                Ok(self.base + idx)
+            }
+            None => Err(AllocError::NoMemory),
+        }
+    }
+
+    /// Frees the one unit `unit`: the hot path, a range check and one call down the bitmap.
+    ///
+    /// Errors: `InvalidParam` if the unit lies outside the regions, `NotAllocated` if it is
+    /// free.
+    #[inline]
+    pub(crate) fn dealloc_one(&mut self, unit: usize) -> AllocResult {
+        let idx = unit.wrapping_sub(self.base);
+        // One region: inside it exactly when this holds. Otherwise (`fast_len == 0`) search.
+        if idx.wrapping_sub(self.fast_lo) >= self.fast_len {
+            // `unit + 1` cannot overflow for a unit inside a region, whose end is larger.
+            if unit == usize::MAX || !self.contains(unit, unit + 1) {
+                return Err(AllocError::InvalidParam);
+            }
+        }
+        debug_assert!(self.contains(unit, unit + 1));
+        // On a free bit `dealloc` changes nothing and returns false: the bit is set already
+        // and so is its summary bit at every level (a summary bit is set exactly when its
+        // subtree has a free bit).
+        if !self.bits.dealloc(idx) {
+            return Err(AllocError::NotAllocated);
+        }
+        debug_assert!(self.used >= 1);
+        self.used -= 1;
+        Ok(())
     }
 
     /// Allocates `count` free units whose first is a multiple of `align` (a power of two) and
@@ -195,9 +254,10 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
         if count > self.total - self.used {
             return Err(AllocError::NoMemory);
         }
-        let idx = if count == 1 && align == 1 {
-            self.bits.alloc()
-        } else {
+        if count == 1 && align == 1 {
+            return self.alloc_one();
+        }
+        let idx = {
             let align_log2 = if align <= self.base_align {
                 align.trailing_zeros() as usize
             } else if self.base & (align - 1) == 0 {
@@ -245,21 +305,15 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
     /// `NotAllocated` if a unit is free (and then nothing is freed).
     #[inline]
     pub(crate) fn dealloc(&mut self, start: usize, count: usize) -> AllocResult {
-        let idx = self.index_of_run(start, count)?;
         if count == 1 {
-            // On a free bit `dealloc` changes nothing and returns false: the bit is set already
-            // and so is its summary bit at every level (a summary bit is set exactly when its
-            // subtree has a free bit).
-            if !self.bits.dealloc(idx) {
-                return Err(AllocError::NotAllocated);
-            }
-        } else {
-            // Every unit of the run is allocated exactly when no bit in it is set.
-            if self.bits.next(idx).is_some_and(|free| free < idx + count) {
-                return Err(AllocError::NotAllocated);
-            }
-            self.bits.insert(idx..idx + count);
+            return self.dealloc_one(start);
         }
+        let idx = self.index_of_run(start, count)?;
+        // Every unit of the run is allocated exactly when no bit in it is set.
+        if self.bits.next(idx).is_some_and(|free| free < idx + count) {
+            return Err(AllocError::NotAllocated);
+        }
+        self.bits.insert(idx..idx + count);
         debug_assert!(self.used >= count);
         self.used -= count;
         Ok(())

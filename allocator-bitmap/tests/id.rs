@@ -137,6 +137,25 @@ fn bad_ranges_change_nothing() {
 }
 
 #[test]
+fn single_range_edges() {
+    let mut a = BitmapIdAllocator::<Ids256>::new();
+    add(&mut a, 16, 16).unwrap();
+    a.alloc_fixed_id(16).unwrap();
+    a.alloc_fixed_id(31).unwrap();
+    for id in [15, 32, 33, 0, 255, 256, usize::MAX] {
+        assert_eq!(a.dealloc_id(id, 1), Err(AllocError::InvalidParam), "{id}");
+        assert_eq!(a.alloc_fixed_id(id), Err(AllocError::InvalidParam), "{id}");
+        assert!(!a.is_allocated(id));
+    }
+    assert_counts(&a, 16, 2);
+    add(&mut a, 32, 1).unwrap();
+    assert_eq!(a.dealloc_id(33, 1), Err(AllocError::InvalidParam));
+    assert_eq!(a.dealloc_id(32, 1), Err(AllocError::NotAllocated));
+    a.dealloc_id(31, 1).unwrap();
+    assert_counts(&a, 17, 1);
+}
+
+#[test]
 fn holes_are_never_handed_out() {
     let mut a = two_ranges();
     let mut got = Vec::new();

@@ -181,6 +181,46 @@ fn bad_regions_change_nothing() {
 }
 
 #[test]
+fn single_region_edges() {
+    with_pages(|a| {
+        // One region (the free path's fast check), then two, then one again by merging.
+        add(a, W + 16 * PS, 16 * PS).unwrap();
+        let edges = |a: &mut Pages, lo: usize, hi: usize, used: usize| {
+            for page in [lo - 1, hi, hi + 1, 0] {
+                assert_eq!(
+                    a.dealloc_pages(W + page * PS, 1),
+                    Err(AllocError::InvalidParam)
+                );
+                assert_eq!(
+                    a.alloc_pages_at(W + page * PS, 1, PS),
+                    Err(AllocError::InvalidParam)
+                );
+            }
+            assert_eq!(
+                a.dealloc_pages(W + (hi - 1) * PS, 2),
+                Err(AllocError::InvalidParam)
+            );
+            assert_eq!(a.used_pages(), used);
+        };
+        edges(a, 16, 32, 0);
+        assert_eq!(a.alloc_pages_at(W + 31 * PS, 1, PS), Ok(W + 31 * PS));
+        assert_eq!(a.alloc_pages_at(W + 16 * PS, 1, PS), Ok(W + 16 * PS));
+        edges(a, 16, 32, 2);
+        add(a, W + 40 * PS, 4 * PS).unwrap();
+        edges(a, 40, 44, 2);
+        add(a, W + 32 * PS, 8 * PS).unwrap();
+        edges(a, 16, 44, 2);
+        a.dealloc_pages(W + 31 * PS, 1).unwrap();
+        a.dealloc_pages(W + 16 * PS, 1).unwrap();
+        assert_eq!(
+            a.dealloc_pages(W + 43 * PS, 1),
+            Err(AllocError::NotAllocated)
+        );
+        assert_counts(a, 28, 0);
+    });
+}
+
+#[test]
 fn adjacent_regions_merge() {
     with_pages(|a| {
         two_regions(a);

@@ -440,14 +440,14 @@ fn random_pages() {
 // IDs
 // ---------------------------------------------------------------------------------------------
 
-fn run_ids(seed: u64, window: usize) {
+fn run_ids(seed: u64, window: usize, ranges: usize) {
     type Ids = BitmapIdAllocator<Ids4K>;
     const CAP: usize = 4096;
     let mut rng = Rng(seed);
     let mut a = Ids::new();
     let mut m = Model::new(window, CAP);
     let mut regions = initial_regions(&mut rng, CAP);
-    regions.truncate(6);
+    regions.truncate(ranges);
     for (k, (off, n)) in regions.into_iter().enumerate() {
         // SAFETY: IDs are plain numbers that nothing else hands out here.
         let got = unsafe {
@@ -585,10 +585,15 @@ fn run_ids(seed: u64, window: usize) {
 
 #[test]
 fn random_ids_window_at_zero() {
-    run_ids(0x5eed_0002_1d5a_11c0, 0);
+    run_ids(0x5eed_0002_1d5a_11c0, 0, 6);
 }
 
 #[test]
 fn random_ids_window_at_8k() {
-    run_ids(0x5eed_0003_1d5a_11c0, 8192);
+    run_ids(0x5eed_0003_1d5a_11c0, 8192, 6);
+}
+
+#[test]
+fn random_ids_one_range() {
+    run_ids(0x5eed_0004_1d5a_11c0, 4096, 1);
 }
