@@ -32,8 +32,9 @@ pub struct IdConfig {
     pub contract_size: usize,
     /// IDs over which the ranges of the random workload spread: 4,096 (Miri: 256).
     pub random_size: usize,
-    /// The largest alignment the allocator honours: 4,096. Larger ones must give
-    /// `InvalidParam`.
+    /// The largest alignment the allocator honours; larger ones must give `InvalidParam`. By
+    /// default every power of two (`1 << (usize::BITS - 1)`): an alignment with no aligned
+    /// free run gives `NoMemory`.
     pub max_align: usize,
     /// The largest alignment of the random workload: 64 (Miri: 16).
     pub random_max_align: usize,
@@ -53,7 +54,7 @@ impl Default for IdConfig {
             window_size: 4096,
             contract_size: if miri { 256 } else { 4096 },
             random_size: if miri { 256 } else { 4096 },
-            max_align: 4096,
+            max_align: 1 << (usize::BITS - 1),
             random_max_align: if miri { 16 } else { 64 },
             max_run: if miri { 16 } else { 64 },
             check_window_limit: true,

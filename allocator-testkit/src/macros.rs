@@ -33,3 +33,76 @@ macro_rules! byte_allocator_tests {
         }
     };
 }
+
+/// Stamps `#[test]` functions that run the page-allocator suite on allocators made by `$new`:
+/// `page_contract` and `page_random`, optionally with a [`PageConfig`](crate::PageConfig).
+///
+/// For allocators too large for the stack, give an expression that makes a `Box` (or anything
+/// that derefs to the allocator) after the keyword `boxed`.
+///
+/// ```ignore
+/// allocator_testkit::page_allocator_tests!(allocator_bitmap::BitmapPageAllocator::<4096>::new());
+/// allocator_testkit::page_allocator_tests!(boxed: make_boxed_allocator(), my_config());
+/// ```
+#[macro_export]
+macro_rules! page_allocator_tests {
+    (boxed: $new:expr $(,)?) => {
+        $crate::page_allocator_tests!(boxed: $new, $crate::PageConfig::default());
+    };
+    (boxed: $new:expr, $config:expr $(,)?) => {
+        #[test]
+        fn page_conformance() {
+            if let Err(failure) = $crate::check_page_allocator_boxed(|| $new, &$config) {
+                panic!("{failure}");
+            }
+        }
+    };
+    ($new:expr $(,)?) => {
+        $crate::page_allocator_tests!($new, $crate::PageConfig::default());
+    };
+    ($new:expr, $config:expr $(,)?) => {
+        #[test]
+        fn page_contract() {
+            if let Err(failure) = $crate::check_page_contract(|| $new, &$config) {
+                panic!("{failure}");
+            }
+        }
+
+        #[test]
+        fn page_random() {
+            match $crate::check_page_random(|| $new, &$config) {
+                Ok(stats) => println!("{stats:?}"),
+                Err(failure) => panic!("{failure}"),
+            }
+        }
+    };
+}
+
+/// Stamps `#[test]` functions that run the ID-allocator suite on allocators made by `$new`:
+/// `id_contract` and `id_random`, optionally with an [`IdConfig`](crate::IdConfig).
+///
+/// ```ignore
+/// allocator_testkit::id_allocator_tests!(allocator_bitmap::BitmapIdAllocator::<allocator_bitmap::Ids4K>::new());
+/// ```
+#[macro_export]
+macro_rules! id_allocator_tests {
+    ($new:expr $(,)?) => {
+        $crate::id_allocator_tests!($new, $crate::IdConfig::default());
+    };
+    ($new:expr, $config:expr $(,)?) => {
+        #[test]
+        fn id_contract() {
+            if let Err(failure) = $crate::check_id_contract(|| $new, &$config) {
+                panic!("{failure}");
+            }
+        }
+
+        #[test]
+        fn id_random() {
+            match $crate::check_id_random(|| $new, &$config) {
+                Ok(stats) => println!("{stats:?}"),
+                Err(failure) => panic!("{failure}"),
+            }
+        }
+    };
+}

@@ -466,7 +466,7 @@ pub(crate) struct ToyIds(pub(crate) ToyUnits);
 
 impl ToyIds {
     pub(crate) fn new(bug: UnitBug) -> Self {
-        Self(ToyUnits::new(bug, 1, (0, 4096), 4096))
+        Self(ToyUnits::new(bug, 1, (0, 4096), 1 << (usize::BITS - 1)))
     }
 }
 

@@ -32,8 +32,20 @@ pub(crate) struct Setup {
 }
 
 impl Setup {
-    pub(crate) fn model_units(&self) -> usize {
-        self.contract_size.max(self.random_size) / self.scale
+    /// The units the contract cases' model covers.
+    pub(crate) fn contract_units(&self) -> usize {
+        self.contract_size / self.scale
+    }
+
+    /// The model of the random workload: it covers only the random regions' span, so that
+    /// `has_fit` scans little.
+    pub(crate) fn random_model(&self) -> UnitModel {
+        UnitModel::new(
+            self.base,
+            self.scale,
+            self.random_size / self.scale,
+            self.max_align,
+        )
     }
 
     /// A quarter of the contract size, in whole units.
@@ -58,8 +70,7 @@ pub(crate) fn random<T: runner::Target>(
     ops: u64,
     seed: u64,
 ) -> CheckResult<RunStats> {
-    let model = UnitModel::new(s.base, s.scale, s.model_units(), s.max_align);
-    let mut r = UnitRunner::new(target, model, Some(seed));
+    let mut r = UnitRunner::new(target, s.random_model(), Some(seed));
     r.case("random/init");
     for (i, (start, size)) in random_regions(s.base, s.random_size, s.scale)
         .into_iter()
@@ -89,8 +100,7 @@ pub(crate) fn random<T: runner::Target>(
 
 /// Runs operations decoded from fuzzer bytes.
 pub(crate) fn fuzz<T: runner::Target>(target: T, s: &Setup, data: &[u8]) -> CheckResult<RunStats> {
-    let model = UnitModel::new(s.base, s.scale, s.model_units(), s.max_align);
-    let mut r = UnitRunner::new(target, model, None);
+    let mut r = UnitRunner::new(target, s.random_model(), None);
     for (i, (start, size)) in random_regions(s.base, s.random_size, s.scale)
         .into_iter()
         .enumerate()

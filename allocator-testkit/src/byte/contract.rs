@@ -254,7 +254,11 @@ where
     // The refused second half is still ours to add.
     // SAFETY: the second half of `region` is ours, outlives `a`, and was refused above.
     let got = unsafe { a.add_memory(second, small) };
-    expect_ok("contract/init-twice", "add_memory of the region a second init refused", got)?;
+    expect_ok(
+        "contract/init-twice",
+        "add_memory of the region a second init refused",
+        got,
+    )?;
     model.add_region(second, small);
     ensure(
         a.total_bytes() > before.0,
@@ -270,7 +274,11 @@ where
     let mut model = ByteModel::new();
     // SAFETY: the first half of `region` is ours and outlives `b`.
     let got = unsafe { b.add_memory(first, small) };
-    expect_ok("contract/add-memory-first", "add_memory on an empty allocator", got)?;
+    expect_ok(
+        "contract/add-memory-first",
+        "add_memory on an empty allocator",
+        got,
+    )?;
     model.add_region(first, small);
     still_works(&mut *b, &mut model, "contract/add-memory-first")?;
     // SAFETY: the second half is ours; a correct allocator refuses `init` now.

@@ -13,7 +13,7 @@ pub(crate) fn run<T: Target>(new: &mut impl FnMut() -> T, s: &Setup) -> CheckRes
 }
 
 fn runner<T: Target>(new: &mut impl FnMut() -> T, s: &Setup) -> UnitRunner<T> {
-    let model = UnitModel::new(s.base, s.scale, s.model_units(), s.max_align);
+    let model = UnitModel::new(s.base, s.scale, s.contract_units(), s.max_align);
     UnitRunner::new(new(), model, None)
 }
 

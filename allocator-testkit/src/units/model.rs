@@ -2,6 +2,7 @@
 //! and which are allocated.
 
 use core::ops::Range;
+use std::collections::BTreeMap;
 
 use allocator_core::{AllocError, AllocResult, checked_align_up};
 
@@ -24,7 +25,10 @@ pub struct UnitModel {
     total: usize,
     used: usize,
     has_memory: bool,
+    /// The allocated runs `(first unit, count)`, in no order, for picking by index.
     runs: Vec<(usize, usize)>,
+    /// First unit of each run -> its index in `runs`.
+    run_at: BTreeMap<usize, usize>,
 }
 
 impl UnitModel {
@@ -51,6 +55,7 @@ impl UnitModel {
             used: 0,
             has_memory: false,
             runs: Vec::new(),
+            run_at: BTreeMap::new(),
         }
     }
 
@@ -296,24 +301,42 @@ impl UnitModel {
             }
         }
         if allocated {
-            self.runs.push((units.start, units.len()));
-        } else {
-            let (start, end) = (units.start, units.end);
-            let mut kept = Vec::with_capacity(self.runs.len() + 1);
-            for &(s, n) in &self.runs {
-                let e = s + n;
-                if e <= start || end <= s {
-                    kept.push((s, n));
-                    continue;
-                }
-                if s < start {
-                    kept.push((s, start - s));
-                }
-                if end < e {
-                    kept.push((end, e - end));
-                }
-            }
-            self.runs = kept;
+            self.add_run(units.start, units.len());
+            return;
         }
+        let (start, end) = (units.start, units.end);
+        // Runs are disjoint: only the last one starting before `start` and those starting
+        // inside the range can overlap it.
+        let mut hit: Vec<usize> = self.run_at.range(start..end).map(|(&s, _)| s).collect();
+        if let Some((&s, &i)) = self.run_at.range(..start).next_back() {
+            if s + self.runs[i].1 > start {
+                hit.push(s);
+            }
+        }
+        for s in hit {
+            let n = self.remove_run(s);
+            let e = s + n;
+            if s < start {
+                self.add_run(s, start - s);
+            }
+            if end < e {
+                self.add_run(end, e - end);
+            }
+        }
+    }
+
+    fn add_run(&mut self, start: usize, count: usize) {
+        self.run_at.insert(start, self.runs.len());
+        self.runs.push((start, count));
+    }
+
+    /// Removes the run starting at `start`; returns its count.
+    fn remove_run(&mut self, start: usize) -> usize {
+        let i = self.run_at.remove(&start).expect("a recorded run");
+        let (_, count) = self.runs.swap_remove(i);
+        if let Some(&(moved, _)) = self.runs.get(i) {
+            self.run_at.insert(moved, i);
+        }
+        count
     }
 }
