@@ -227,3 +227,260 @@ fn unit_bugs_are_caught() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+mod pieces {
+    use core::{alloc::Layout, ptr::NonNull};
+
+    use allocator_core::AllocError;
+
+    use crate::{
+        ByteModel, Entropy, FuzzInput, HostRegion, IdConfig, PageConfig, TestRng, UnitModel,
+        fuzz_byte_allocator, fuzz_id_allocator, fuzz_page_allocator,
+        toys::{ByteBug, ToyBytes, ToyIds, ToyPages, UnitBug},
+    };
+
+    #[test]
+    fn fuzz_input_takes_as_few_bytes_as_needed() {
+        let mut input = FuzzInput::new(&[5, 1, 2, 7]);
+        assert_eq!(input.below(10), 5);
+        assert_eq!(input.below(1000), 513);
+        assert_eq!(input.below(1), 0, "a range of one takes no byte");
+        assert!(!input.is_exhausted());
+        assert_eq!(input.below(256), 7);
+        assert!(input.is_exhausted());
+        assert_eq!(input.below(100), 0);
+    }
+
+    #[test]
+    fn test_rng_is_reproducible() {
+        let a: Vec<u64> = (0..4)
+            .scan(TestRng::new(7), |r, _| Some(r.next_u64()))
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .scan(TestRng::new(7), |r, _| Some(r.next_u64()))
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .scan(TestRng::new(8), |r, _| Some(r.next_u64()))
+            .collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let mut r = TestRng::new(1);
+        assert!((0..1000).all(|_| r.between(3, 5) >= 3 && r.between(3, 5) <= 5));
+    }
+
+    fn layout(size: usize, align: usize) -> Layout {
+        Layout::from_size_align(size, align).unwrap()
+    }
+
+    fn at(region: &HostRegion, offset: usize) -> NonNull<u8> {
+        NonNull::new(region.as_ptr().wrapping_add(offset)).unwrap()
+    }
+
+    #[test]
+    fn byte_model_judges_placement_and_contents() {
+        let region = HostRegion::new(4096, 4096);
+        let mut model = ByteModel::new();
+        model.add_region(region.start(), 4096);
+        // SAFETY: (all calls) the blocks lie in `region`, which outlives the model's use.
+        unsafe {
+            model.insert(at(&region, 0), layout(100, 4)).unwrap();
+            assert_eq!(
+                model
+                    .insert(at(&region, 96), layout(8, 8))
+                    .unwrap_err()
+                    .rule(),
+                "overlap"
+            );
+            assert_eq!(
+                model
+                    .insert(at(&region, 50), layout(0, 1))
+                    .unwrap_err()
+                    .rule(),
+                "overlap"
+            );
+            assert_eq!(
+                model
+                    .insert(at(&region, 102), layout(8, 4))
+                    .unwrap_err()
+                    .rule(),
+                "misaligned"
+            );
+            assert_eq!(
+                model
+                    .insert(at(&region, 4090), layout(8, 2))
+                    .unwrap_err()
+                    .rule(),
+                "out-of-region"
+            );
+            model.insert(at(&region, 100), layout(0, 4)).unwrap();
+            assert_eq!(
+                model
+                    .insert(at(&region, 100), layout(0, 4))
+                    .unwrap_err()
+                    .rule(),
+                "overlap"
+            );
+            assert_eq!((model.live_count(), model.live_bytes()), (2, 100));
+            assert_eq!(
+                model.check_stats(99, 4096).unwrap_err().rule(),
+                "used-bounds"
+            );
+            model.check_stats(100, 4096).unwrap();
+            region.fill(42, 1, 0x11);
+            region.fill(43, 1, 0x22);
+            assert_eq!(model.check(at(&region, 0)).unwrap_err().rule(), "contents");
+            assert_eq!(model.remove(at(&region, 0)).unwrap_err().rule(), "contents");
+            assert_eq!(model.live_count(), 2, "a failed remove keeps the block");
+            assert_eq!(model.remove(at(&region, 100)).unwrap(), layout(0, 4));
+            assert_eq!(
+                model.remove(at(&region, 100)).unwrap_err().rule(),
+                "unknown-block"
+            );
+        }
+    }
+
+    #[test]
+    fn byte_model_follows_realloc() {
+        let region = HostRegion::new(4096, 4096);
+        let mut model = ByteModel::new();
+        model.add_region(region.start(), 4096);
+        // SAFETY: (all calls) the blocks lie in `region`; the "realloc" copies by hand.
+        unsafe {
+            model.insert(at(&region, 0), layout(64, 8)).unwrap();
+            model.insert(at(&region, 64), layout(64, 8)).unwrap();
+            assert_eq!(
+                model
+                    .resized(at(&region, 0), at(&region, 32), 64)
+                    .unwrap_err()
+                    .rule(),
+                "overlap"
+            );
+            core::ptr::copy_nonoverlapping(region.as_ptr(), region.as_ptr().add(1024), 63);
+            let f = model
+                .resized(at(&region, 0), at(&region, 1024), 200)
+                .unwrap_err();
+            assert_eq!(f.rule(), "contents", "one byte was not copied: {f}");
+            region.fill(1024 + 63, 1, 0);
+            core::ptr::copy_nonoverlapping(region.as_ptr().add(64), region.as_ptr().add(2048), 64);
+            model
+                .resized(at(&region, 64), at(&region, 2048), 10)
+                .unwrap();
+            model.check(at(&region, 2048)).unwrap();
+            assert_eq!(model.layout_of(at(&region, 2048)), Some(layout(10, 8)));
+        }
+    }
+
+    #[test]
+    fn unit_model_predicts_every_answer() {
+        // Pages of 0x1000 from 0x10_0000; regions are pages 2..6 and 8..12.
+        let mut m = UnitModel::new(0x10_0000, 0x1000, 16, 0x4000);
+        let page = |p: usize| 0x10_0000 + p * 0x1000;
+        let units = m.predict_region(page(2), 4 * 0x1000, true).unwrap();
+        m.add_units(units);
+        assert_eq!(
+            m.predict_region(page(8), 0x4000, true),
+            Err(AllocError::InvalidParam)
+        );
+        assert_eq!(
+            m.predict_region(page(5), 0x2000, false),
+            Err(AllocError::MemoryOverlap)
+        );
+        assert_eq!(
+            m.predict_region(page(15), 0x2000, false),
+            Err(AllocError::InvalidParam)
+        );
+        assert_eq!(
+            m.predict_region(page(7) + 1, 0x1000, false),
+            Err(AllocError::InvalidParam)
+        );
+        let units = m.predict_region(page(8), 0x4000, false).unwrap();
+        m.add_units(units);
+        assert_eq!(m.total(), 8);
+        assert_eq!(
+            m.predict_alloc_at(page(6), 1, 0x1000),
+            Err(AllocError::InvalidParam),
+            "a hole"
+        );
+        assert_eq!(
+            m.predict_alloc_at(page(5), 2, 0x1000),
+            Err(AllocError::InvalidParam),
+            "into a hole"
+        );
+        assert_eq!(
+            m.predict_alloc_at(page(3), 1, 0x2000),
+            Err(AllocError::InvalidParam),
+            "misaligned"
+        );
+        assert_eq!(
+            m.predict_alloc_at(page(4), 1, 0x8000),
+            Err(AllocError::InvalidParam),
+            "beyond max"
+        );
+        assert_eq!(
+            m.predict_alloc_at(page(4), 0, 0x1000),
+            Err(AllocError::InvalidParam)
+        );
+        assert_eq!(m.predict_alloc_at(page(4), 2, 0x2000), Ok(page(4)));
+        m.mark(page(4), 2, true);
+        assert_eq!(
+            m.predict_alloc_at(page(5), 1, 0x1000),
+            Err(AllocError::NoMemory)
+        );
+        assert_eq!(m.predict_dealloc(page(3), 2), Err(AllocError::NotAllocated));
+        assert_eq!(
+            m.predict_dealloc(page(4) + 8, 1),
+            Err(AllocError::InvalidParam)
+        );
+        assert_eq!(m.predict_dealloc(page(4), 2), Ok(()));
+        assert!(
+            m.has_fit(4, 0x4000),
+            "pages 8..12 start at a multiple of 0x4000"
+        );
+        assert!(!m.has_fit(5, 0x1000));
+        assert!(m.check_alloc(page(5), 1, 0x1000).is_err());
+        m.mark(page(5), 1, false);
+        assert_eq!((m.used(), m.runs()), (1, &[(4, 1)][..]));
+        m.mark(page(8), 4, true);
+        m.mark(page(9), 2, false);
+        let mut runs = m.runs().to_vec();
+        runs.sort_unstable();
+        assert_eq!(runs, [(4, 1), (8, 1), (11, 1)]);
+        assert_eq!(m.used(), 3);
+    }
+
+    #[test]
+    fn fuzz_entry_points_accept_any_bytes() {
+        let mut rng = TestRng::new(3);
+        let n = if cfg!(miri) { 2 } else { 40 };
+        let page_config = PageConfig {
+            random_size: 1 << 20,
+            ..PageConfig::default()
+        };
+        let id_config = IdConfig::default().with_window(0, if cfg!(miri) { 256 } else { 4096 });
+        for i in 0..n {
+            let len = if cfg!(miri) { 200 } else { 4000 };
+            let data: Vec<u8> = (0..len)
+                .map(|_| u8::try_from(rng.below(256)).unwrap())
+                .collect();
+            let bytes = &data[..i * len / n.max(1)];
+            fuzz_byte_allocator(|| ToyBytes::new(ByteBug::None), bytes).unwrap();
+            fuzz_page_allocator(
+                || Box::new(ToyPages::new(UnitBug::None)),
+                &page_config,
+                bytes,
+            )
+            .unwrap();
+            fuzz_id_allocator(|| Box::new(ToyIds::new(UnitBug::None)), &id_config, bytes).unwrap();
+        }
+        let data: Vec<u8> = (0..20_000)
+            .map(|_| u8::try_from(rng.below(256)).unwrap())
+            .collect();
+        let data = if cfg!(miri) { &data[..2000] } else { &data[..] };
+        let found = fuzz_page_allocator(
+            || Box::new(ToyPages::new(UnitBug::DoubleFree)),
+            &page_config,
+            data,
+        );
+        assert_eq!(found.unwrap_err().check(), "random/wrong-result");
+    }
+}

@@ -1,0 +1,12 @@
+//! Fuzzer bytes become alloc/dealloc/realloc steps on `BuddyByteAllocator` in a 1 MiB region, each
+//! checked by the testkit's shadow model (placement, alignment, overlap, contents, statistics).
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Err(failure) = allocator_testkit::fuzz_byte_allocator(allocator_buddy::BuddyByteAllocator::new, data) {
+        panic!("{failure}");
+    }
+});
