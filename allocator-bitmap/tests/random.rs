@@ -225,7 +225,7 @@ fn pick_len(rng: &mut Rng, big: usize) -> usize {
         55..=89 => 1 + rng.below(16),
         90..=97 => 1 + rng.below(big),
         98 => 0,
-        _ => [usize::MAX, big * 1000, 1 << 40][rng.below(3)],
+        _ => [usize::MAX, big * 1000, 1 << (usize::BITS - 4)][rng.below(3)],
     }
 }
 
