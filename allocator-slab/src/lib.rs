@@ -263,6 +263,7 @@ unsafe impl ByteAllocator for SlabByteAllocator {
     /// slab is empty, one buddy allocation of 64 blocks, which are then threaded onto its
     /// free list (64 writes). Larger: a buddy allocation, O(number of orders) = O(32). A
     /// request that fails with no block live rebuilds the heap first: O(regions × 32).
+    #[inline]
     fn alloc(&mut self, layout: Layout) -> AllocResult<NonNull<u8>> {
         let Some(heap) = self.heap.as_mut() else {
             return Err(AllocError::NoMemory);
@@ -296,6 +297,7 @@ unsafe impl ByteAllocator for SlabByteAllocator {
     /// Up to 4096 bytes: O(1), a push on the slab's free list (slab memory is never given
     /// back to the buddy part). Larger: a buddy free, which looks for the free buddy in the
     /// list of its order at each order it merges into: O(free blocks of those orders).
+    #[inline]
     unsafe fn dealloc(&mut self, pos: NonNull<u8>, layout: Layout) {
         let Some(heap) = self.heap.as_mut() else {
             // No block was ever allocated: `dealloc`'s contract cannot be kept.
@@ -350,10 +352,12 @@ unsafe impl ByteAllocator for SlabByteAllocator {
         Ok(new_pos)
     }
 
+    #[inline]
     fn total_bytes(&self) -> usize {
         self.total
     }
 
+    #[inline]
     fn used_bytes(&self) -> usize {
         self.used
     }
