@@ -6,14 +6,17 @@
 # Usage: fuzz/run.sh SECONDS [TARGET...]
 #   SECONDS  time per target (libFuzzer's -max_total_time)
 #   TARGET   the targets to run (default: all; see `cargo fuzz list`)
-# Environment: FUZZ_JOBS (default 1) parallel fuzzing jobs per target; CARGO_TARGET_DIR.
+# Environment: FUZZ_JOBS (default 1) parallel fuzzing jobs per target; FUZZ_TOOLCHAIN;
+# CARGO_TARGET_DIR.
 #
 # A finding stops that target; its input is saved under fuzz/artifacts/<target>/, and the
 # script goes on with the next target and exits with status 1 at the end. Replay one with
-# `cargo +nightly-2026-05-19 fuzz run <target> fuzz/artifacts/<target>/<file>`.
+# `cargo +nightly-2026-05-20 fuzz run <target> fuzz/artifacts/<target>/<file>`.
 set -euo pipefail
 
-TOOLCHAIN=nightly-2026-05-19
+# The nightly whose rustc reports "1.97.0-nightly (e50aa6fba 2026-05-19)"; its channel is dated
+# 2026-05-20 (the same one .ci/miri uses). Override with FUZZ_TOOLCHAIN.
+TOOLCHAIN=${FUZZ_TOOLCHAIN:-nightly-2026-05-20}
 
 if [[ $# -lt 1 || ! $1 =~ ^[0-9]+$ ]]; then
     echo "usage: $0 SECONDS [TARGET...]" >&2

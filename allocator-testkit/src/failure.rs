@@ -46,6 +46,14 @@ impl Failure {
         self
     }
 
+    /// Records the seed of a random run, for a failure after its last step (while freeing
+    /// everything): replay with the same seed and operation count.
+    #[must_use]
+    pub fn seeded(mut self, seed: Option<u64>) -> Self {
+        self.seed = seed;
+        self
+    }
+
     /// Appends context to the message.
     #[must_use]
     pub fn context(mut self, context: impl fmt::Display) -> Self {

@@ -69,10 +69,15 @@ impl<'a, A: ByteAllocator + ?Sized> ByteRunner<'a, A> {
 
     fn fail(&self, f: Failure, op: Option<ByteOp>) -> Failure {
         let check = format!("random/{}", f.rule());
-        let f = f.within(check).at(self.seed, self.stats.ops);
+        let f = f.within(check);
         match op {
-            Some(op) => f.context(format_args!("during {op}")),
-            None => f,
+            Some(op) => f
+                .at(self.seed, self.stats.ops)
+                .context(format_args!("during {op}")),
+            None => f.seeded(self.seed).context(format_args!(
+                "while freeing every block after {} operations",
+                self.stats.ops
+            )),
         }
     }
 

@@ -40,6 +40,8 @@ pub(crate) struct UnitRunner<T> {
     /// `None` in the random workload (checks are named `random/<rule>`), else the contract
     /// case's name.
     case: Option<&'static str>,
+    /// While `free_all` runs: the operations before it (failures then carry no step).
+    finishing: Option<u64>,
     stats: RunStats,
 }
 
@@ -50,6 +52,7 @@ impl<T: Target> UnitRunner<T> {
             model,
             seed,
             case: None,
+            finishing: None,
             stats: RunStats::default(),
         }
     }
@@ -67,6 +70,13 @@ impl<T: Target> UnitRunner<T> {
     fn name(&self, f: Failure, op: Option<UnitOp>) -> Failure {
         let f = match self.case {
             Some(case) => f.within(case),
+            None if self.finishing.is_some() => {
+                let check = format!("random/{}", f.rule());
+                f.within(check).seeded(self.seed).context(format_args!(
+                    "while freeing every run after {} operations",
+                    self.finishing.unwrap_or_default()
+                ))
+            }
             None => {
                 let check = format!("random/{}", f.rule());
                 f.within(check).at(self.seed, self.stats.ops)
@@ -229,10 +239,14 @@ impl<T: Target> UnitRunner<T> {
 
     /// Frees every allocated run, then checks the counts are back to zero used.
     pub(crate) fn free_all(&mut self) -> CheckResult {
+        let ops = self.stats.ops;
+        self.finishing = Some(ops);
         while let Some(&(first, n)) = self.model.runs().last() {
             let at = self.model.value(first);
             self.expect_op(UnitOp::Dealloc { at, count: n }, Ok(0))?;
         }
+        self.finishing = None;
+        self.stats.ops = ops;
         if self.model.used() == 0 {
             Ok(())
         } else {
