@@ -44,13 +44,13 @@ macro_rules! capacities {
 }
 
 capacities! {
-    Ids16 = BitAlloc16, "16", "192 bytes";
-    Ids256 = BitAlloc256, "256", "224 bytes";
-    Ids4K = BitAlloc4K, "4,096", "736 bytes";
-    Ids64K = BitAlloc64K, "65,536", "8,928 bytes (8.7 KiB)";
-    Ids1M = BitAlloc1M, "1,048,576", "140,000 bytes (137 KiB)";
-    Ids16M = BitAlloc16M, "16,777,216", "2,237,152 bytes (2.1 MiB)";
-    Ids256M = BitAlloc256M, "268,435,456", "35,791,584 bytes (34 MiB)";
+    Ids16 = BitAlloc16, "16", "184 bytes";
+    Ids256 = BitAlloc256, "256", "216 bytes";
+    Ids4K = BitAlloc4K, "4,096", "728 bytes";
+    Ids64K = BitAlloc64K, "65,536", "8,920 bytes (8.7 KiB)";
+    Ids1M = BitAlloc1M, "1,048,576", "139,992 bytes (137 KiB)";
+    Ids16M = BitAlloc16M, "16,777,216", "2,237,144 bytes (2.1 MiB)";
+    Ids256M = BitAlloc256M, "268,435,456", "35,791,576 bytes (34 MiB)";
 }
 
 /// An ID allocator keeping one bit per ID, over [bitmap-allocator] 0.4.
@@ -72,8 +72,9 @@ capacities! {
 ///
 /// `alloc_id(1, 1)`, `dealloc_id(_, 1)`, `alloc_fixed_id` and `is_allocated`: O(log n) in the
 /// capacity. Runs and aligned IDs: a first-fit scan, up to the capacity when fragmented.
-/// The size is fixed by the capacity: one bit per ID plus a summary bit per 16, plus 192 bytes
-/// (see each marker; on 64-bit targets). `new` is `const`: large ones belong in a `static`.
+/// The size is fixed by the capacity: one bit per ID plus a summary bit per 16, plus about 180
+/// bytes (see each marker; on 64-bit targets). `new` is `const` and all zero bytes: large ones
+/// belong in a `static`, which then lands in `.bss`.
 ///
 /// # Example
 ///
@@ -107,7 +108,7 @@ impl<C: IdCapacity> BitmapIdAllocator<C> {
     #[must_use]
     pub const fn new() -> Self {
         Self {
-            window: Window::new(C::CAPACITY),
+            window: Window::new(),
         }
     }
 
@@ -155,7 +156,7 @@ impl<C: IdCapacity> BaseAllocator for BitmapIdAllocator<C> {
             return Err(AllocError::InvalidParam);
         }
         let end = start.checked_add(size).ok_or(AllocError::InvalidParam)?;
-        self.window.add(start, end)
+        self.window.add(start, end, C::CAPACITY)
     }
 }
 
@@ -165,7 +166,10 @@ impl<C: IdCapacity> IdAllocator for BitmapIdAllocator<C> {
         if !align_pow2.is_power_of_two() {
             return Err(AllocError::InvalidParam);
         }
-        self.window.alloc(count, align_pow2)
+        // Every power of two is honoured: those beyond the capacity fit only the window's
+        // first ID, which `Window::alloc` handles when `base_align` is the whole window.
+        self.window
+            .alloc(count, align_pow2, align_pow2.max(C::CAPACITY))
     }
 
     #[inline]

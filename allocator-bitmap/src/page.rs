@@ -55,15 +55,15 @@ const MAX_ALIGN: usize = 1 << 30;
 ///
 /// | Feature                     | Pages (`CAPACITY`) | Window (4 KiB pages) | `size_of` the allocator |
 /// |-----------------------------|--------------------|----------------------|-------------------------|
-/// | `page-alloc-256m` (default) | 64 Ki              | 256 MiB              | 9,312 B (9.1 KiB)       |
-/// | `page-alloc-4g`             | 1 Mi               | 4 GiB                | 140,384 B (137 KiB)     |
-/// | `page-alloc-64g`            | 16 Mi              | 64 GiB               | 2,237,536 B (2.1 MiB)   |
-/// | `page-alloc-1t`             | 256 Mi             | 1 TiB                | 35,791,968 B (34 MiB)   |
+/// | `page-alloc-256m` (default) | 64 Ki              | 256 MiB              | 9,304 B (9.1 KiB)       |
+/// | `page-alloc-4g`             | 1 Mi               | 4 GiB                | 140,376 B (137 KiB)     |
+/// | `page-alloc-64g`            | 16 Mi              | 64 GiB               | 2,237,528 B (2.1 MiB)   |
+/// | `page-alloc-1t`             | 256 Mi             | 1 TiB                | 35,791,960 B (34 MiB)   |
 ///
 /// That is one bit per page (1/32768 of the memory covered with 4 KiB pages), plus a summary
-/// bit per 16, plus 568 bytes of counters and region list. Put the allocator in a `static`
-/// (its [`new`](Self::new) is `const`, so the bitmap lands in `.bss` and costs nothing to build)
-/// or on the heap; never on a stack, where even the 4 GiB one is too large for many kernels and
+/// bit per 16, plus 560 bytes of counters and region list. Put the allocator in a `static`
+/// ([`new`](Self::new) is `const` and all zero bytes, so the allocator lands in `.bss`: no room
+/// in the image, nothing to build at boot) or on the heap; never on a stack, where even the 4 GiB one is too large for many kernels and
 /// the larger ones overflow any usual stack.
 ///
 /// # Cost
@@ -110,6 +110,9 @@ impl<const PAGE_SIZE: usize> BitmapPageAllocator<PAGE_SIZE> {
         "BitmapPageAllocator: PAGE_SIZE must be a power of two no larger than 1 GiB"
     );
 
+    /// The largest alignment, in pages.
+    const MAX_ALIGN_PAGES: usize = MAX_ALIGN / PAGE_SIZE;
+
     /// `log2(PAGE_SIZE)`: page number to address and back.
     const SHIFT: u32 = PAGE_SIZE.trailing_zeros();
 
@@ -118,7 +121,7 @@ impl<const PAGE_SIZE: usize> BitmapPageAllocator<PAGE_SIZE> {
     pub const fn new() -> Self {
         let () = Self::PAGE_SIZE_OK;
         Self {
-            window: Window::new(MAX_ALIGN / PAGE_SIZE),
+            window: Window::new(),
         }
     }
 
@@ -180,7 +183,11 @@ impl<const PAGE_SIZE: usize> BaseAllocator for BitmapPageAllocator<PAGE_SIZE> {
         let end = start.checked_add(size).ok_or(AllocError::InvalidParam)?;
         let first = checked_align_up(start, PAGE_SIZE).ok_or(AllocError::InvalidParam)?;
         // `add` refuses an empty span, which is what remains when no whole page fits.
-        self.window.add(first >> Self::SHIFT, end >> Self::SHIFT)
+        self.window.add(
+            first >> Self::SHIFT,
+            end >> Self::SHIFT,
+            Self::MAX_ALIGN_PAGES,
+        )
     }
 }
 
@@ -200,7 +207,7 @@ unsafe impl<const PAGE_SIZE: usize> PageAllocator for BitmapPageAllocator<PAGE_S
             return Ok(page << Self::SHIFT);
         }
         let align = Self::align_in_pages(align_pow2)?;
-        let page = self.window.alloc(num_pages, align)?;
+        let page = self.window.alloc(num_pages, align, Self::MAX_ALIGN_PAGES)?;
         Ok(page << Self::SHIFT)
     }
 

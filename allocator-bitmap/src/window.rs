@@ -11,7 +11,11 @@
 //!   spans are merged when added), and each lies inside `[base, base + B::CAP)`.
 //! - A bit is set only for units inside a region; `used` counts the clear bits inside regions,
 //!   `total` the units inside regions.
-//! - `base` is a multiple of `base_align` (the constructor's argument), fixed by the first region.
+//! - `base` is a multiple of `base_align(max_align)`, fixed by the first region; `max_align` is
+//!   the owner's constant, passed to every call that needs it.
+//!
+//! A new window is all zero bytes, so that a `static` allocator lands in `.bss` rather than
+//! taking its bitmap's size in the image: the owner's limits are arguments, not fields.
 //! - `fast_lo..fast_lo + fast_len` is the one region in bits when `len == 1`, else empty.
 
 use allocator_core::{AllocError, AllocResult};
@@ -34,9 +38,6 @@ pub(crate) struct Window<B: BitAlloc, const R: usize> {
     bits: B,
     /// The unit of bit 0; meaningful once `len > 0`.
     base: usize,
-    /// What `base` is rounded down to from the first region's start: a power of two, at most
-    /// `B::CAP`. Every alignment up to it is possible anywhere in the window.
-    base_align: usize,
     regions: [Span; R],
     len: usize,
     /// The one region as bits `fast_lo..fast_lo + fast_len` while there is exactly one, else
@@ -51,24 +52,30 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
     /// The number of units the bitmap covers.
     pub(crate) const CAP: usize = B::CAP;
 
-    /// An empty window whose base will be the first region's start rounded down to
-    /// `min(max_align, B::CAP)` units (`max_align` a power of two).
-    pub(crate) const fn new(max_align: usize) -> Self {
-        debug_assert!(max_align.is_power_of_two());
+    /// An empty window: all zero bytes.
+    pub(crate) const fn new() -> Self {
         Self {
             bits: B::DEFAULT,
             base: 0,
-            base_align: if max_align < B::CAP {
-                max_align
-            } else {
-                B::CAP
-            },
             regions: [Span::EMPTY; R],
             len: 0,
             fast_lo: 0,
             fast_len: 0,
             total: 0,
             used: 0,
+        }
+    }
+
+    /// What `base` is rounded down to from the first region's start, for an owner honouring
+    /// alignments up to `max_align` units (a power of two): a power of two, at most `B::CAP`.
+    /// Every alignment up to it is possible anywhere in the window.
+    #[inline]
+    const fn base_align(max_align: usize) -> usize {
+        debug_assert!(max_align.is_power_of_two());
+        if max_align < B::CAP {
+            max_align
+        } else {
+            B::CAP
         }
     }
 
@@ -102,17 +109,18 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
         self.len
     }
 
-    /// Adds the units `[start, end)` as free.
+    /// Adds the units `[start, end)` as free; the first span fixes the window's base from
+    /// `max_align` (see [`base_align`](Self::base_align)).
     ///
     /// Errors: `InvalidParam` if the span is empty or outside the window (the first span fixes
     /// the window), `MemoryOverlap` if it overlaps a span already added, `NoMemory` if it needs
     /// a new slot and all `R` are taken. Nothing changes on error.
-    pub(crate) fn add(&mut self, start: usize, end: usize) -> AllocResult {
+    pub(crate) fn add(&mut self, start: usize, end: usize, max_align: usize) -> AllocResult {
         if start >= end {
             return Err(AllocError::InvalidParam);
         }
         let base = if self.len == 0 {
-            start & !(self.base_align - 1)
+            start & !(Self::base_align(max_align) - 1)
         } else {
             self.base
         };
@@ -240,14 +248,18 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
     /// Allocates `count` free units whose first is a multiple of `align` (a power of two) and
     /// returns that first unit.
     ///
-    /// The caller keeps `align` at most `max_align` (of [`new`](Self::new)); beyond that only
-    /// windows of `B::CAP <= max_align` units can serve it, which is checked here.
+    /// The caller keeps `align` at most `max_align`, the value it gives [`add`](Self::add).
     ///
     /// Errors: `InvalidParam` if `count` is 0, `NoMemory` if no such run is free.
     #[inline]
-    pub(crate) fn alloc(&mut self, count: usize, align: usize) -> AllocResult<usize> {
-        debug_assert!(align.is_power_of_two());
-        debug_assert!(align <= self.base_align || self.base_align == B::CAP);
+    pub(crate) fn alloc(
+        &mut self,
+        count: usize,
+        align: usize,
+        max_align: usize,
+    ) -> AllocResult<usize> {
+        debug_assert!(align.is_power_of_two() && align <= max_align);
+        let base_align = Self::base_align(max_align);
         if count == 0 {
             return Err(AllocError::InvalidParam);
         }
@@ -258,7 +270,7 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
             return self.alloc_one();
         }
         let idx = {
-            let align_log2 = if align <= self.base_align {
+            let align_log2 = if align <= base_align {
                 align.trailing_zeros() as usize
             } else if self.base & (align - 1) == 0 {
                 // `align > base_align` happens only when `base_align == B::CAP`: `base` and
