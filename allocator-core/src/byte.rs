@@ -102,8 +102,8 @@ pub unsafe trait ByteAllocator: BaseAllocator {
         old: Layout,
         new_size: usize,
     ) -> AllocResult<NonNull<u8>> {
-        let new = Layout::from_size_align(new_size, old.align())
-            .map_err(|_| AllocError::InvalidParam)?;
+        let new =
+            Layout::from_size_align(new_size, old.align()).map_err(|_| AllocError::InvalidParam)?;
         let new_pos = self.alloc(new)?;
         // SAFETY: `pos` is live for `old.size()` bytes (caller's contract), `new_pos` is a
         // fresh block of at least `new_size` bytes, and live blocks never overlap (rule 3 of

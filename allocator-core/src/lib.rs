@@ -9,6 +9,7 @@ mod byte;
 mod error;
 mod id;
 mod page;
+mod regions;
 
 pub use align::{align_down, align_up, checked_align_up, is_aligned};
 pub use base::BaseAllocator;
@@ -16,3 +17,4 @@ pub use byte::ByteAllocator;
 pub use error::{AllocError, AllocResult};
 pub use id::IdAllocator;
 pub use page::PageAllocator;
+pub use regions::Regions;

@@ -219,7 +219,12 @@ impl IdAllocator for Counts {
 fn fill(block: NonNull<u8>, len: usize, seed: u8) {
     for i in 0..len {
         // SAFETY: the caller passes a live block of at least `len` bytes.
-        unsafe { block.as_ptr().add(i).write(seed.wrapping_add(i.to_le_bytes()[0])) };
+        unsafe {
+            block
+                .as_ptr()
+                .add(i)
+                .write(seed.wrapping_add(i.to_le_bytes()[0]))
+        };
     }
 }
 
@@ -227,7 +232,11 @@ fn check(block: NonNull<u8>, len: usize, seed: u8) {
     for i in 0..len {
         // SAFETY: the caller passes a live block of at least `len` bytes.
         let byte = unsafe { block.as_ptr().add(i).read() };
-        assert_eq!(byte, seed.wrapping_add(i.to_le_bytes()[0]), "byte {i} of the block");
+        assert_eq!(
+            byte,
+            seed.wrapping_add(i.to_le_bytes()[0]),
+            "byte {i} of the block"
+        );
     }
 }
 
@@ -428,4 +437,39 @@ fn align_up_panics_on_overflow() {
 #[should_panic(expected = "align must be a power of two")]
 fn align_helpers_check_the_alignment_in_debug() {
     let _ = align_down(100, 3);
+}
+
+#[test]
+fn regions_refuse_bad_and_overlapping_ranges_and_change_nothing() {
+    use allocator_core::Regions;
+    let mut regions = Regions::<2>::new();
+    assert!(regions.is_empty());
+    assert_eq!(regions.insert(0x1000, 0), Err(AllocError::InvalidParam));
+    assert_eq!(regions.insert(usize::MAX, 2), Err(AllocError::InvalidParam));
+    assert_eq!(regions.insert(0x1000, 0x1000), Ok(()));
+    for (start, size) in [
+        (0x1000, 1),
+        (0xfff, 2),
+        (0x1fff, 1),
+        (0, 0x10000),
+        (0x1800, 0x10),
+    ] {
+        assert_eq!(
+            regions.insert(start, size),
+            Err(AllocError::MemoryOverlap),
+            "{start:#x}"
+        );
+    }
+    assert_eq!(regions.len(), 1, "failed inserts change nothing");
+    // Touching ranges do not overlap.
+    assert_eq!(regions.check(0x2000, 0x10), Ok(0x2010));
+    assert_eq!(regions.check(0, 0x1000), Ok(0x1000));
+    assert_eq!(regions.insert(0x3000, usize::MAX - 0x3000), Ok(()));
+    assert_eq!(
+        regions.insert(0x2000, 0x10),
+        Err(AllocError::NoMemory),
+        "full"
+    );
+    let held: Vec<_> = regions.iter().collect();
+    assert_eq!(held, [0x1000..0x2000, 0x3000..usize::MAX]);
 }
