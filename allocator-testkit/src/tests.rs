@@ -54,8 +54,15 @@ fn misaligned_blocks_are_caught() {
 fn wrong_used_bytes_is_caught() {
     assert_caught(random(ByteBug::UsedUnderreported), "random/used-bounds");
     let leak = random(ByteBug::UsedLeaks);
-    assert_eq!(leak.as_ref().err().and_then(Failure::step), None, "found after the last step");
-    assert_eq!(leak.as_ref().err().and_then(Failure::seed), Some(byte_config().seed));
+    assert_eq!(
+        leak.as_ref().err().and_then(Failure::step),
+        None,
+        "found after the last step"
+    );
+    assert_eq!(
+        leak.as_ref().err().and_then(Failure::seed),
+        Some(byte_config().seed)
+    );
     assert_caught(leak, "random/not-restored");
 }
 
