@@ -29,12 +29,15 @@ struct Run {
 /// [`init`](BaseAllocator::init) and [`add_memory`](BaseAllocator::add_memory) give regions to
 /// `P`. `init` then takes a first run of [`DEFAULT_INITIAL_BYTES`] (or
 /// [`with_initial_bytes`](Self::with_initial_bytes)) for `B`. When `B` answers a request with
-/// `NoMemory`, the heap takes a further run of pages (at least as many bytes as `B` already
-/// has, so it doubles, and at least the request's size plus its alignment plus two pages for
-/// the backend's bookkeeping), gives it to `B` with `add_memory`, and retries, up to 4 times
-/// per request. If so large a run is not free, it halves the run down to that minimum. The
-/// run is aligned to the request's size rounded up to a power of two (capped to the run's
-/// size) when `P` can, which lets a buddy heap use it whole.
+/// `NoMemory`, the heap takes a further run of pages, gives it to `B` with `add_memory`, and
+/// retries, up to 4 times per request. The run is at least as many bytes as `B` already has
+/// (so the heap doubles), and at least what the request needs in the usual backends: its size
+/// rounded up to a power of two or plus an eighth, whichever is larger (buddy heaps need the
+/// former, TLSF heaps round up to their size class), plus its alignment and two pages for the
+/// backend's bookkeeping. If so large a run is not free, it halves the run, down to the size
+/// plus an eighth plus the alignment and two pages. The run is aligned to the request's size
+/// rounded up to a power of two (capped to the run's size) when `P` can, which lets a buddy
+/// heap use it whole.
 ///
 /// Growing runs entirely inside the one `&mut self` call that needs it: it never allocates
 /// from the heap itself and takes no lock, so behind [`Locked`](crate::Locked) there is one lock
@@ -171,14 +174,10 @@ impl<B: ByteAllocator, P: PageAllocator, const MAX_RUNS: usize> TwoLevelHeap<B, 
         if self.num_runs == MAX_RUNS {
             return Err(AllocError::NoMemory);
         }
+        let (min_bytes, want_bytes) = Self::run_bounds(layout).ok_or(AllocError::NoMemory)?;
         let page = P::PAGE_SIZE;
-        let min_bytes = layout
-            .size()
-            .checked_add(layout.align())
-            .and_then(|bytes| bytes.checked_add(2 * page))
-            .ok_or(AllocError::NoMemory)?;
         let min_pages = min_bytes.div_ceil(page);
-        let mut num_pages = min_pages.max(self.heap_bytes / page);
+        let mut num_pages = want_bytes.div_ceil(page).max(self.heap_bytes / page);
         loop {
             let align = Self::run_align(num_pages, layout);
             if self.add_run(num_pages, align).is_ok()
@@ -191,6 +190,23 @@ impl<B: ByteAllocator, P: PageAllocator, const MAX_RUNS: usize> TwoLevelHeap<B, 
             }
             num_pages = (num_pages / 2).max(min_pages);
         }
+    }
+
+    /// The smallest run worth trying for `layout`, and the run that serves it in every usual
+    /// backend; `None` if they overflow.
+    ///
+    /// - Smallest: the size plus an eighth (a TLSF heap rounds a request up to its size class,
+    ///   by at most a 32nd with rlsf's settings), the alignment, and two pages for the
+    ///   backend's bookkeeping.
+    /// - Wanted: at least the size rounded up to a power of two (a buddy heap needs a block of
+    ///   that size, aligned to it).
+    fn run_bounds(layout: Layout) -> Option<(usize, usize)> {
+        let size = layout.size();
+        let slack = layout.align().checked_add(2 * P::PAGE_SIZE)?;
+        let min = size.checked_add(size / 8)?.checked_add(slack)?;
+        let pow2 = size.max(layout.align()).checked_next_power_of_two()?;
+        let want = pow2.max(min - slack).checked_add(slack)?;
+        Some((min, want))
     }
 
     /// The alignment asked of `P` for a run of `num_pages` serving `layout`: the request's
