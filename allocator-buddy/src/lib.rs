@@ -58,7 +58,7 @@ const MIN_BLOCK: usize = size_of::<usize>();
 ///
 /// [`total_bytes`](ByteAllocator::total_bytes) is the sum of the trimmed regions (all of it
 /// can be handed out); [`used_bytes`](ByteAllocator::used_bytes) the sum of the live blocks'
-/// power-of-two sizes. Both are upstream's own counters, updated by one addition per call.
+/// power-of-two sizes. Both are upstream's own counters, updated by two additions per call.
 ///
 /// # Examples
 ///
