@@ -283,7 +283,7 @@ fn main() {
                 for i in 0..10_000 {
                     v.push(i ^ t);
                 }
-                assert!(v.iter().enumerate().all(|(i, &x)| x == i as u32 ^ t));
+                assert!(v.iter().zip(0..).all(|(&x, i)| x == i ^ t));
             });
         }
     });

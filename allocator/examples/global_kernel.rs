@@ -137,9 +137,9 @@ use alloc::vec::Vec;
 
 /// What an interrupt handler might do: allocate a small buffer and free it. Interrupts are
 /// enabled when it runs, so the heap's lock is free on this CPU.
-fn timer_interrupt_handler(tick: u64) -> usize {
+fn timer_interrupt_handler(tick: u64) -> u64 {
     let event = Box::new([tick; 4]);
-    event.iter().sum::<u64>() as usize
+    event.iter().sum()
 }
 
 fn main() {
@@ -173,7 +173,7 @@ fn main() {
     println!("kernel heap in use: {busy:?}");
     assert!(busy.used_bytes > start.used_bytes + (1 << 20));
     assert_eq!(tasks.len(), 100);
-    assert_eq!(ticks, (0..1_000).map(|t| 4 * t as usize).sum());
+    assert_eq!(ticks, (0..1_000u64).map(|t| 4 * t).sum::<u64>());
 
     drop((boxed, tasks, buffer, too_big));
     let end = kernel::HEAP.stats();

@@ -60,7 +60,7 @@ pub type SpinRawMutex = spin::mutex::SpinMutex<()>;
 /// With a plain spin lock, an interrupt handler that allocates while the interrupted code
 /// holds the heap's lock on the same CPU spins for ever: the holder cannot run again until the
 /// handler returns. A kernel therefore plugs in a lock that masks interrupts while held. Any
-/// `lock_api::RawMutex` works (re-exported as [`lock_api`](self::lock_api)):
+/// `lock_api::RawMutex` works (re-exported as [`lock_api`]):
 ///
 /// ```
 /// use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -141,7 +141,8 @@ pub type SpinRawMutex = spin::mutex::SpinMutex<()>;
 /// #     fn used_bytes(&self) -> usize { 0 }
 /// # }
 /// static HEAP: allocator::Locked<Empty, IrqSpinLock> = allocator::Locked::new(Empty);
-/// assert_eq!(HEAP.with(|heap| heap.used_bytes()), 0);
+/// assert!(!HEAP.is_initialized());
+/// assert_eq!(HEAP.with(|heap| allocator::ByteAllocator::used_bytes(heap)), 0);
 /// ```
 ///
 /// Do not allocate from the same `Locked` inside [`with`](Self::with): the lock is held there,

@@ -21,10 +21,13 @@ fn run_all<A: ByteAllocator>(name: &str, backend: A) {
     run_on(name, &rc);
 }
 
+/// A named workload.
+type Step<'a> = (&'static str, &'a dyn Fn(&mut Rng));
+
 fn run_on<A: ByteAllocator>(name: &str, rc: &AllocatorRc<A>) {
     let start = rc.stats().unwrap().used_bytes;
     let mut rng = Rng::new(0xC011_EC71);
-    let steps: [(&str, &dyn Fn(&mut Rng)); 4] = [
+    let steps: [Step<'_>; 4] = [
         ("vec_sort", &|rng| workload::vec_sort(rc.clone(), rng)),
         ("many_vecs", &|rng| workload::many_vecs(rc.clone(), rng)),
         ("hash_map", &|rng| workload::hash_map(rc.clone(), rng)),

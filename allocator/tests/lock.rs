@@ -130,8 +130,8 @@ fn a_second_init_is_refused() {
     );
     assert_eq!(heap.total_bytes(), size);
     // More memory goes through `add_memory`; an overlapping region is refused.
-    // SAFETY: refused (overlap), nothing handed over.
     assert_eq!(
+        // SAFETY: refused (overlap), nothing handed over.
         unsafe { heap.add_memory(start, 4096) },
         Err(AllocError::MemoryOverlap)
     );

@@ -42,14 +42,13 @@ fn init_seeds_the_byte_heap() {
         [(start, DEFAULT_INITIAL_BYTES)]
     );
 
-    let small: Heap = TwoLevelHeap::new(FirstFit::new(), ToyPages::new()).with_initial_bytes(1);
-    let mut small = small;
+    let mut small: Heap = TwoLevelHeap::new(FirstFit::new(), ToyPages::new()).with_initial_bytes(1);
     let pool = leak_pool(1 << 20);
     // SAFETY: the leaked pool is ours for the rest of the program.
     unsafe { small.init(pool.as_mut_ptr() as usize, pool.len()) }.unwrap();
     assert_eq!(small.heap_bytes(), PAGE, "rounded up to a page");
-    // SAFETY: refused: the heap already has memory.
     assert_eq!(
+        // SAFETY: refused: the heap already has memory.
         unsafe { small.init(pool.as_mut_ptr() as usize, 4096) },
         Err(AllocError::InvalidParam)
     );

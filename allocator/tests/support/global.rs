@@ -1,7 +1,8 @@
 //! The std workload of the `#[global_allocator]` test binaries: the process's own allocator is
 //! a `Locked` heap over a static 256 MiB region, initialised at the start of `main`.
 
-#![allow(dead_code, unreachable_pub)]
+// Test data: every truncating cast below is of a value already reduced below the target type's range.
+#![allow(dead_code, unreachable_pub, clippy::cast_possible_truncation)]
 
 use core::cell::UnsafeCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};

@@ -2,7 +2,8 @@
 //! outside the heap (so a bug in an adapter cannot hide in it), and a page allocator over a
 //! `Vec<bool>`. Both check every argument and change nothing on error.
 
-#![allow(dead_code, unreachable_pub)]
+// Test data: every truncating cast below is of a value already reduced below the target type's range.
+#![allow(dead_code, unreachable_pub, clippy::cast_possible_truncation)]
 
 use core::{alloc::Layout, ptr::NonNull};
 

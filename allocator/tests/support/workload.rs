@@ -1,7 +1,8 @@
 //! Workloads shared by the collection tests: the original's collection tests, on stable with
 //! allocator-api2's `Vec` and hashbrown's `HashMap`, generic over the allocator handle.
 
-#![allow(dead_code, unreachable_pub)]
+// Test data: every truncating cast below is of a value already reduced below the target type's range.
+#![allow(dead_code, unreachable_pub, clippy::cast_possible_truncation)]
 
 use core::alloc::Layout;
 use core::hash::BuildHasherDefault;
