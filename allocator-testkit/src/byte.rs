@@ -28,26 +28,26 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ByteConfig {
-    /// Operations of the random workload: 1,000,000 (Miri: 2,000).
+    /// Operations of the random workload: 1,000,000 (Miri: 1,000).
     pub ops: u64,
     /// Seed of the random workload.
     pub seed: u64,
     /// Size of the region of the random workload and of the alignment checks: 128 MiB
-    /// (Miri: 4 MiB).
+    /// (Miri: 1 MiB).
     pub region_size: usize,
     /// Alignment of every region taken from the system allocator: 2 MiB (Miri: 4 KiB).
     pub region_align: usize,
     /// Size of the regions of the exhaustion, overlap and hole checks: 1 MiB (Miri: 128 KiB).
     pub small_region_size: usize,
-    /// Largest size of the random workload: 64 KiB (Miri: 8 KiB).
+    /// Largest size of the random workload: 64 KiB (Miri: 4 KiB).
     pub max_size: usize,
     /// Largest alignment of the random workload: 4096.
     pub max_align: usize,
     /// Largest alignment that every request must honour in the alignment check (larger ones
     /// may be refused with `InvalidParam` or `NoMemory`, but never misaligned): 1 MiB (Miri:
-    /// 256 KiB).
+    /// 64 KiB).
     pub max_checked_align: usize,
-    /// Most live blocks in the random workload: 4,096 (Miri: 64).
+    /// Most live blocks in the random workload: 4,096 (Miri: 32).
     pub max_live: usize,
 }
 
@@ -55,15 +55,15 @@ impl Default for ByteConfig {
     fn default() -> Self {
         if cfg!(miri) {
             Self {
-                ops: 2_000,
+                ops: 1_000,
                 seed: DEFAULT_SEED,
-                region_size: 4 << 20,
+                region_size: 1 << 20,
                 region_align: 4096,
                 small_region_size: 128 << 10,
-                max_size: 8 << 10,
+                max_size: 4 << 10,
                 max_align: 4096,
-                max_checked_align: 256 << 10,
-                max_live: 64,
+                max_checked_align: 64 << 10,
+                max_live: 32,
             }
         } else {
             Self {

@@ -39,18 +39,30 @@ fn correct_byte_toy_passes() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "safe detection logic; the toys run under Miri in the passing tests"
+)]
 fn overlapping_blocks_are_caught() {
     assert_caught(random(ByteBug::Overlap), "random/overlap");
     assert_caught(contract(ByteBug::Overlap), "contract/add-memory-overlap");
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "safe detection logic; the toys run under Miri in the passing tests"
+)]
 fn misaligned_blocks_are_caught() {
     assert_caught(random(ByteBug::Misalign), "random/misaligned");
     assert_caught(contract(ByteBug::CapsAlign), "contract/alignment");
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "safe detection logic; the toys run under Miri in the passing tests"
+)]
 fn wrong_used_bytes_is_caught() {
     assert_caught(random(ByteBug::UsedUnderreported), "random/used-bounds");
     let leak = random(ByteBug::UsedLeaks);
@@ -67,12 +79,20 @@ fn wrong_used_bytes_is_caught() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "safe detection logic; the toys run under Miri in the passing tests"
+)]
 fn lost_contents_are_caught() {
     assert_caught(random(ByteBug::LosesContents), "random/contents");
     assert_caught(contract(ByteBug::LosesContents), "contract/realloc");
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "safe detection logic; the toys run under Miri in the passing tests"
+)]
 fn region_errors_are_caught() {
     assert_caught(
         contract(ByteBug::AcceptsOverlap),
@@ -82,11 +102,19 @@ fn region_errors_are_caught() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "safe detection logic; the toys run under Miri in the passing tests"
+)]
 fn shared_zero_size_blocks_are_caught() {
     assert_caught(contract(ByteBug::SharedZeroSize), "contract/zero-size");
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "safe detection logic; the toys run under Miri in the passing tests"
+)]
 fn failed_requests_that_change_state_are_caught() {
     assert_caught(
         contract(ByteBug::FailureCounts),
@@ -95,6 +123,10 @@ fn failed_requests_that_change_state_are_caught() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "safe detection logic; the toys run under Miri in the passing tests"
+)]
 fn lost_memory_is_caught() {
     assert_caught(contract(ByteBug::LeaksLargeFrees), "contract/exhaustion");
 }
@@ -164,6 +196,10 @@ fn correct_unit_toys_pass() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "safe detection logic; the toys run under Miri in the passing tests"
+)]
 fn double_free_is_caught() {
     let (contract, random) = pages(UnitBug::DoubleFree);
     assert_caught(contract, "contract/dealloc-not-allocated");
@@ -172,6 +208,10 @@ fn double_free_is_caught() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "safe detection logic; the toys run under Miri in the passing tests"
+)]
 fn unit_bugs_are_caught() {
     // (bug, page contract check, page random check, ID contract check)
     let cases = [
@@ -259,6 +299,17 @@ mod pieces {
         assert_eq!(input.below(256), 7);
         assert!(input.is_exhausted());
         assert_eq!(input.below(100), 0);
+    }
+
+    #[test]
+    fn host_region_finds_changed_bytes() {
+        let region = HostRegion::new(3 * 4096, 4096);
+        region.fill(100, 10_000, 0xa5);
+        assert_eq!(region.find_not(100, 10_000, 0xa5), None);
+        region.fill(9_000, 1, 0);
+        assert_eq!(region.find_not(100, 10_000, 0xa5), Some(9_000));
+        assert_eq!(region.find_not(0, 200, 0xa5), Some(0));
+        assert_eq!(region.find_not(9_001, 1_099, 0xa5), None);
     }
 
     #[test]

@@ -477,7 +477,12 @@ where
             },
         )?;
     }
-    for layout in [(4096, 8), (200, 16), (u / 4, 4096), (24, 8)] {
+    let layouts = if cfg!(miri) {
+        [(4096, 8), (1000, 16), (u / 4, 4096), (300, 8)]
+    } else {
+        [(4096, 8), (200, 16), (u / 4, 4096), (24, 8)]
+    };
+    for layout in layouts {
         let layout = Layout::from_size_align(layout.0, layout.1).expect("valid");
         exhaust(&mut *a, &mut model, CHECK, layout)?;
     }
@@ -734,7 +739,7 @@ where
     let (mut a, mut model) = fresh(new, &region, CHECK)?;
     let start = a.used_bytes();
     let big = Layout::from_size_align(small / 16, 8).expect("valid");
-    let mini = Layout::from_size_align(if cfg!(miri) { 256 } else { 64 }, 8).expect("valid");
+    let mini = Layout::from_size_align(if cfg!(miri) { 1024 } else { 64 }, 8).expect("valid");
     let page = Layout::from_size_align(4096, 4096).expect("valid");
     let mut seen: Vec<(Layout, usize)> = Vec::new();
     for layout in [big, mini, page, big, mini] {
