@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(feature = "nightly", feature(allocator_api))]
+
+#[cfg(feature = "nightly")]
+extern crate alloc;
+
+pub mod contenders;
+pub mod heap;
+pub mod peers;
+pub mod plan;
+pub mod rc;
+pub mod region;
+pub mod report;
+pub mod scenarios;
+pub mod svg;
+pub mod upstream;
+
+pub use contenders::{ByteContender, IdContender, Kind, PageContender};
+pub use region::Region;

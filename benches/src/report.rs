@@ -1,0 +1,555 @@
+//! The comparison report: runs the scenarios over every contender, interleaved, and renders
+//! markdown tables and SVG plots.
+
+mod render;
+
+use std::io::Write as _;
+use std::time::Instant;
+
+use crate::contenders::{
+    ByteContender, Kind, byte_contenders, id_contenders, page_contenders, tlsf_realloc_variants,
+};
+use crate::plan::Plan;
+use crate::region::Region;
+use crate::scenarios::actions::{Script, Timed};
+use crate::scenarios::efficiency::Sizes;
+use crate::scenarios::pages::UnitScript;
+use crate::scenarios::workloads::Workload;
+
+pub use render::{markdown, write_files};
+
+/// What a table's figures are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Nanoseconds per allocator call (lower is better).
+    NsPerOp,
+    /// Milliseconds per workload (lower is better).
+    Ms,
+    /// Percent of the region live at the first failure (higher is better).
+    Percent,
+}
+
+/// One row of a table: a contender and its samples for each column.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// The contender's name.
+    pub name: &'static str,
+    /// What it is.
+    pub kind: Kind,
+    /// For a workspace backend, its upstream row.
+    pub upstream: Option<&'static str>,
+    /// The samples of each column (empty: not measured).
+    pub cells: Vec<Vec<f64>>,
+    /// Requests that failed in all its runs.
+    pub failures: u64,
+}
+
+impl Row {
+    /// The median of a column, or NaN.
+    #[must_use]
+    pub fn median(&self, column: usize) -> f64 {
+        median(self.cells.get(column).map_or(&[][..], Vec::as_slice))
+    }
+}
+
+/// A table of results.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// Its title.
+    pub title: String,
+    /// A sentence on what was measured.
+    pub note: String,
+    /// Column headers.
+    pub columns: Vec<String>,
+    /// The numeric column keys (live blocks for the random actions), for plots.
+    pub keys: Vec<f64>,
+    /// What the figures are.
+    pub unit: Unit,
+    /// The rows.
+    pub rows: Vec<Row>,
+}
+
+impl Table {
+    /// The row called `name`.
+    #[must_use]
+    pub fn row(&self, name: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.name == name)
+    }
+}
+
+/// Everything a report run measured.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The plan's name.
+    pub plan: &'static str,
+    /// The machine, in one line.
+    pub machine: String,
+    /// Random actions without and with resizing.
+    pub actions: Vec<Table>,
+    /// Heap efficiency.
+    pub efficiency: Table,
+    /// Pages and IDs.
+    pub units: Vec<Table>,
+    /// The collection workloads.
+    pub workloads: Option<Table>,
+    /// Seconds the run took.
+    pub seconds: f64,
+}
+
+/// The median of `samples` (NaN if empty).
+#[must_use]
+pub fn median(samples: &[f64]) -> f64 {
+    if samples.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    }
+}
+
+/// A progress line on stderr.
+#[derive(Debug)]
+pub struct Progress {
+    total: usize,
+    done: usize,
+    start: Instant,
+    quiet: bool,
+}
+
+impl Progress {
+    /// A progress line for `total` steps; `quiet` prints nothing.
+    #[must_use]
+    pub fn new(total: usize, quiet: bool) -> Self {
+        Self {
+            total,
+            done: 0,
+            start: Instant::now(),
+            quiet,
+        }
+    }
+
+    /// Shows the step about to run.
+    pub fn step(&mut self, what: &str) {
+        self.done += 1;
+        if self.quiet {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r\x1b[2K[{:>4}/{}] {:>5.1}s  {what}",
+            self.done.min(self.total),
+            self.total,
+            self.start.elapsed().as_secs_f64()
+        );
+        let _ = err.flush();
+    }
+
+    /// Ends the line.
+    pub fn finish(&self) {
+        if !self.quiet {
+            eprintln!();
+        }
+    }
+}
+
+/// The pairs `(wrapper, upstream)` among `rows`, by index.
+fn pairs(rows: &[(&'static str, Option<&'static str>)]) -> Vec<(usize, usize)> {
+    rows.iter()
+        .enumerate()
+        .filter_map(|(i, (_, up))| {
+            let up = (*up)?;
+            rows.iter().position(|(n, _)| *n == up).map(|j| (i, j))
+        })
+        .collect()
+}
+
+/// Runs `f` over every row `reps` times, in forward order on even repetitions and backward
+/// on odd ones, then `pair_reps` more times for each pair (alternating which goes first), so
+/// that the load of a shared machine falls evenly on both sides of every comparison.
+fn interleaved(
+    names: &[(&'static str, Option<&'static str>)],
+    reps: usize,
+    pair_reps: usize,
+    progress: &mut Progress,
+    label: &str,
+    mut f: impl FnMut(usize) -> Timed,
+) -> (Vec<Vec<f64>>, Vec<u64>) {
+    let n = names.len();
+    let mut samples = vec![Vec::new(); n];
+    let mut failures = vec![0; n];
+    let mut one = |i: usize, progress: &mut Progress| {
+        progress.step(&format!("{label}: {}", names[i].0));
+        let t = f(i);
+        samples[i].push(t.ns_per_op());
+        failures[i] += t.failures;
+    };
+    for rep in 0..reps {
+        for k in 0..n {
+            let i = if rep % 2 == 0 { k } else { n - 1 - k };
+            one(i, progress);
+        }
+    }
+    for (a, b) in pairs(names) {
+        for rep in 0..pair_reps {
+            let (x, y) = if rep % 2 == 0 { (a, b) } else { (b, a) };
+            one(x, progress);
+            one(y, progress);
+        }
+    }
+    (samples, failures)
+}
+
+/// The number of progress steps of [`run`].
+fn total_steps(plan: &Plan, bytes: usize, byte_pairs: usize, pages: usize, ids: usize) -> usize {
+    let interleaved = |rows: usize, pairs: usize| rows * plan.reps + pairs * 2 * plan.pair_reps;
+    let actions = 2 * plan.live.len() * interleaved(bytes, byte_pairs);
+    let efficiency = bytes * Sizes::ALL.len();
+    let units = 2 * interleaved(pages, 1) + 2 * interleaved(ids, 1);
+    let workloads = plan.workload_list.len() * bytes * plan.workload_reps + 2 * plan.workload_reps;
+    actions + efficiency + units + workloads
+}
+
+/// A one-line description of the machine: CPU model, logical CPUs, OS and architecture.
+#[must_use]
+pub fn machine() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string());
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    format!(
+        "{model}, {cpus} logical CPUs, {} {}",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+fn byte_rows(rows: &[ByteContender], cells: Vec<Vec<Vec<f64>>>, failures: &[u64]) -> Vec<Row> {
+    rows.iter()
+        .zip(cells)
+        .zip(failures)
+        .map(|((c, cells), &failures)| Row {
+            name: c.name,
+            kind: c.kind,
+            upstream: c.upstream,
+            cells,
+            failures,
+        })
+        .collect()
+}
+
+/// Runs the report's scenarios under `plan`, with a progress line on stderr unless `quiet`.
+#[must_use]
+pub fn run(plan: &Plan, quiet: bool) -> Report {
+    let start = Instant::now();
+    let bytes = byte_contenders();
+    let names: Vec<_> = bytes.iter().map(|c| (c.name, c.upstream)).collect();
+    let page_rows = page_contenders();
+    let id_rows = id_contenders();
+    let variants = tlsf_realloc_variants();
+    let mut progress = Progress::new(
+        total_steps(
+            plan,
+            bytes.len(),
+            pairs(&names).len(),
+            page_rows.len(),
+            id_rows.len(),
+        ),
+        quiet,
+    );
+
+    // 2. Random actions.
+    let mut region = Region::new(plan.region);
+    let mut actions = Vec::new();
+    for with_realloc in [false, true] {
+        let mut cells = vec![Vec::new(); bytes.len()];
+        let mut failures = vec![0; bytes.len()];
+        for &live in &plan.live {
+            let script = Script::new(live, plan.actions, with_realloc);
+            let label = format!(
+                "random actions{}, {live} live",
+                if with_realloc { " with realloc" } else { "" }
+            );
+            let (samples, fails) = interleaved(
+                &names,
+                plan.reps,
+                plan.pair_reps,
+                &mut progress,
+                &label,
+                |i| (bytes[i].actions)(&mut region, &script, plan.passes),
+            );
+            for (i, s) in samples.into_iter().enumerate() {
+                cells[i].push(s);
+                failures[i] += fails[i];
+            }
+        }
+        actions.push(Table {
+            title: if with_realloc {
+                "Random actions with realloc: ns per call".into()
+            } else {
+                "Random actions: ns per call".into()
+            },
+            note: format!(
+                "At N live blocks (4 B to 2 KiB, biased small; alignment 8, one in eight 16 to 256), \
+                 each step frees a random block and allocates a new one{}; ns per allocator call: \
+                 the fastest of up to {} passes of {} steps (or {} ms), median of {} interleaved \
+                 runs{}.",
+                if with_realloc {
+                    ", or one time in three resizes it instead"
+                } else {
+                    ""
+                },
+                plan.passes.passes,
+                plan.actions,
+                plan.passes.budget.as_millis(),
+                plan.reps,
+                if plan.pair_reps > 0 {
+                    format!(" ({} for the wrappers and their upstream crates)", plan.reps + plan.pair_reps)
+                } else {
+                    String::new()
+                }
+            ),
+            columns: plan.live.iter().map(|n| format!("N={n}")).collect(),
+            keys: plan.live.iter().map(|&n| n as f64).collect(),
+            unit: Unit::NsPerOp,
+            rows: byte_rows(&bytes, cells, &failures),
+        });
+    }
+    drop(region);
+
+    // 3. Heap efficiency.
+    let mut region = Region::new(plan.efficiency_region);
+    let mut rows = Vec::new();
+    for c in &bytes {
+        let mut cells = Vec::new();
+        for sizes in Sizes::ALL {
+            progress.step(&format!("heap efficiency {}: {}", sizes.label(), c.name));
+            if c.uses_region {
+                cells.push(
+                    (0..plan.efficiency_seeds)
+                        .map(|seed| (c.efficiency)(&mut region, sizes, seed).percent())
+                        .collect(),
+                );
+            } else {
+                cells.push(Vec::new());
+            }
+        }
+        rows.push(Row {
+            name: c.name,
+            kind: c.kind,
+            upstream: c.upstream,
+            cells,
+            failures: 0,
+        });
+    }
+    let efficiency = Table {
+        title: "Heap efficiency: % of the region live at the first failure".into(),
+        note: format!(
+            "A {} MiB region; three steps in ten free a random live block, the others allocate \
+             a random one, until an allocation fails; the share of the region then live in \
+             requested bytes; median of {} seeds. The system allocator has no region.",
+            plan.efficiency_region >> 20,
+            plan.efficiency_seeds
+        ),
+        columns: Sizes::ALL.iter().map(|s| s.label().to_string()).collect(),
+        keys: Vec::new(),
+        unit: Unit::Percent,
+        rows,
+    };
+    drop(region);
+
+    // 4. Pages and IDs.
+    let mut units = Vec::new();
+    let page_names: Vec<_> = page_rows.iter().map(|c| (c.name, c.upstream)).collect();
+    let page_scripts = [
+        (
+            "runs of 1-64 pages, align 1-16 pages",
+            UnitScript::runs(plan.page_space, plan.page_runs, plan.run_actions, 64, 16),
+        ),
+        (
+            "single pages at 50% fill",
+            UnitScript::singles(plan.page_space, plan.unit_actions),
+        ),
+    ];
+    let mut cells = vec![Vec::new(); page_rows.len()];
+    let mut failures = vec![0; page_rows.len()];
+    for (label, script) in &page_scripts {
+        let (samples, fails) = interleaved(
+            &page_names,
+            plan.reps,
+            plan.pair_reps,
+            &mut progress,
+            &format!("pages, {label}"),
+            |i| (page_rows[i].run)(script, plan.passes),
+        );
+        for (i, s) in samples.into_iter().enumerate() {
+            cells[i].push(s);
+            failures[i] += fails[i];
+        }
+    }
+    units.push(Table {
+        title: "Pages: ns per call".into(),
+        note: format!(
+            "4 KiB pages in a {} GiB space. Runs: {} live runs of 1 to 64 pages aligned to 1 to 16 \
+             pages, each step frees a random run and allocates a new one. Single pages: three \
+             quarters of the space allocated one by one, a random third of them freed, each step \
+             frees a random page and allocates one. The fastest of up to {} passes of {} (runs) \
+             or {} (single pages) steps, median of {} interleaved runs.",
+            (plan.page_space * 4096) >> 30,
+            plan.page_runs,
+            plan.passes.passes,
+            plan.run_actions,
+            plan.unit_actions,
+            plan.reps + plan.pair_reps,
+        ),
+        columns: page_scripts.iter().map(|(l, _)| (*l).to_string()).collect(),
+        keys: Vec::new(),
+        unit: Unit::NsPerOp,
+        rows: page_rows
+            .iter()
+            .zip(cells)
+            .zip(&failures)
+            .map(|((c, cells), &failures)| Row {
+                name: c.name,
+                kind: c.kind,
+                upstream: c.upstream,
+                cells,
+                failures,
+            })
+            .collect(),
+    });
+    let id_names: Vec<_> = id_rows.iter().map(|c| (c.name, c.upstream)).collect();
+    let id_scripts = [
+        (
+            "runs of 1-16 IDs, align 1-16",
+            UnitScript::runs(plan.id_space, plan.id_runs, plan.run_actions, 16, 16),
+        ),
+        (
+            "single IDs at 50% fill",
+            UnitScript::singles(plan.id_space, plan.unit_actions),
+        ),
+    ];
+    let mut cells = vec![Vec::new(); id_rows.len()];
+    let mut failures = vec![0; id_rows.len()];
+    for (label, script) in &id_scripts {
+        let (samples, fails) = interleaved(
+            &id_names,
+            plan.reps,
+            plan.pair_reps,
+            &mut progress,
+            &format!("IDs, {label}"),
+            |i| (id_rows[i].run)(script, plan.passes),
+        );
+        for (i, s) in samples.into_iter().enumerate() {
+            cells[i].push(s);
+            failures[i] += fails[i];
+        }
+    }
+    units.push(Table {
+        title: "IDs: ns per call".into(),
+        note: format!(
+            "{} IDs; as for pages, with {} live runs of 1 to 16 IDs aligned to 1 to 16.",
+            plan.id_space, plan.id_runs
+        ),
+        columns: id_scripts.iter().map(|(l, _)| (*l).to_string()).collect(),
+        keys: Vec::new(),
+        unit: Unit::NsPerOp,
+        rows: id_rows
+            .iter()
+            .zip(cells)
+            .zip(&failures)
+            .map(|((c, cells), &failures)| Row {
+                name: c.name,
+                kind: c.kind,
+                upstream: c.upstream,
+                cells,
+                failures,
+            })
+            .collect(),
+    });
+
+    // 1. The collection workloads (every row, and the TLSF variants for `vec_push`).
+    let mut region = Region::new(plan.region);
+    let mut all = bytes.clone();
+    all.extend(variants);
+    let mut cells = vec![Vec::new(); all.len()];
+    for &w in &plan.workload_list {
+        let mut samples = vec![Vec::new(); all.len()];
+        for rep in 0..plan.workload_reps {
+            for k in 0..all.len() {
+                let i = if rep % 2 == 0 { k } else { all.len() - 1 - k };
+                let c = &all[i];
+                if c.kind == Kind::Variant && w != Workload::VecPush {
+                    continue;
+                }
+                progress.step(&format!("{}: {}", w.name(), c.name));
+                let t = (c.workload)(&mut region, w, &plan.workloads);
+                samples[i].push(t.as_secs_f64() * 1e3);
+            }
+        }
+        for (i, s) in samples.into_iter().enumerate() {
+            cells[i].push(s);
+        }
+    }
+    let workloads = Some(Table {
+        title: "Collection workloads: ms per run".into(),
+        note: format!(
+            "The original benchmarks' workloads through an `Allocator` handle (`AllocatorRc` for \
+             the workspace's backends), {} pushes, {} × 64 and {} × 520 `u64` vectors, {} map \
+             steps; median of {} interleaved runs.",
+            plan.workloads.push,
+            plan.workloads.rand_free_64,
+            plan.workloads.rand_free_520,
+            plan.workloads.map_steps,
+            plan.workload_reps
+        ),
+        columns: plan
+            .workload_list
+            .iter()
+            .map(|w| w.name().to_string())
+            .collect(),
+        keys: Vec::new(),
+        unit: Unit::Ms,
+        rows: byte_rows(&all, cells, &vec![0; all.len()]),
+    });
+    progress.finish();
+
+    Report {
+        plan: plan.name,
+        machine: machine(),
+        actions,
+        efficiency,
+        units,
+        workloads,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn pairs_find_upstream_rows() {
+        let rows = [("a", Some("b")), ("b", None), ("c", Some("missing"))];
+        assert_eq!(pairs(&rows), vec![(0, 1)]);
+    }
+}
