@@ -30,21 +30,23 @@ struct Run {
 /// `P`. `init` then takes a first run of [`DEFAULT_INITIAL_BYTES`] (or
 /// [`with_initial_bytes`](Self::with_initial_bytes)) for `B`. When `B` answers a request with
 /// `NoMemory`, the heap takes a further run of pages, gives it to `B` with `add_memory`, and
-/// retries, up to 4 times per request. The run is at least as many bytes as `B` already has
-/// (so the heap doubles), and at least what the request needs in the usual backends: its size
+/// retries, up to 4 times per request. The run is a power of two of pages, at least as many
+/// bytes as `B` already has (so the heap doubles), at least the initial run, and at least what
+/// the request needs in the usual backends: its size
 /// rounded up to a power of two or plus an eighth, whichever is larger (buddy heaps need the
 /// former, TLSF heaps round up to their size class), plus its alignment and two pages for the
 /// backend's bookkeeping. If so large a run is not free, it halves the run, down to the size
-/// plus an eighth plus the alignment and two pages. The run is aligned to the request's size
-/// rounded up to a power of two (capped to the run's size) when `P` can, which lets a buddy
-/// heap use it whole.
+/// plus an eighth plus the alignment and two pages. Each run is aligned to the largest power of
+/// two not above its size when `P` can (to a page otherwise), which lets a buddy heap use it
+/// as whole blocks and merge neighbouring runs.
 ///
 /// Growing runs entirely inside the one `&mut self` call that needs it: it never allocates
 /// from the heap itself and takes no lock, so behind [`Locked`](crate::Locked) there is one lock
 /// for everything, taken once.
 ///
 /// Runs the heap takes are never given back to `P`. A request that fails after growing leaves
-/// the heap grown (a larger `total_bytes`), with no block allocated.
+/// the heap grown (a larger [`heap_bytes`](Self::heap_bytes); the statistics below do not
+/// change), with no block allocated.
 ///
 /// # Page users and the heap's pages
 ///
@@ -57,10 +59,15 @@ struct Run {
 ///
 /// # Statistics
 ///
-/// - [`ByteAllocator::total_bytes`] / [`used_bytes`](ByteAllocator::used_bytes): those of `B`,
-///   that is of the runs it has now (it grows).
+/// - [`ByteAllocator::total_bytes`]: what the byte heap can hand out, now or after growing: the
+///   bytes of its runs ([`heap_bytes`](Self::heap_bytes)) plus the bytes of `P`'s free pages.
+///   Growing moves pages from one term to the other, so it changes only when memory is added
+///   or page users take or return pages. (The byte heap alone: `byte_allocator().total_bytes()`.)
+/// - [`used_bytes`](ByteAllocator::used_bytes): that of `B`.
+/// - [`available_bytes`](ByteAllocator::available_bytes): `total_bytes - used_bytes`, an upper
+///   bound shared by byte and page users.
 /// - [`PageAllocator::total_pages`] / [`used_pages`](PageAllocator::used_pages): those of `P`;
-///   the used pages include the heap's runs ([`heap_bytes`](Self::heap_bytes) bytes).
+///   the used pages include the heap's runs.
 ///
 /// # Example
 ///
@@ -177,9 +184,15 @@ impl<B: ByteAllocator, P: PageAllocator, const MAX_RUNS: usize> TwoLevelHeap<B, 
         let (min_bytes, want_bytes) = Self::run_bounds(layout).ok_or(AllocError::NoMemory)?;
         let page = P::PAGE_SIZE;
         let min_pages = min_bytes.div_ceil(page);
-        let mut num_pages = want_bytes.div_ceil(page).max(self.heap_bytes / page);
+        // A power of two of pages: with the alignment of `run_align`, runs then tile memory
+        // the way a buddy heap splits it.
+        let want_pages = want_bytes
+            .max(self.heap_bytes)
+            .max(self.initial_bytes)
+            .div_ceil(page);
+        let mut num_pages = want_pages.checked_next_power_of_two().unwrap_or(want_pages);
         loop {
-            let align = Self::run_align(num_pages, layout);
+            let align = Self::run_align(num_pages);
             if self.add_run(num_pages, align).is_ok()
                 || (align > page && self.add_run(num_pages, page).is_ok())
             {
@@ -209,23 +222,16 @@ impl<B: ByteAllocator, P: PageAllocator, const MAX_RUNS: usize> TwoLevelHeap<B, 
         Some((min, want))
     }
 
-    /// The alignment asked of `P` for a run of `num_pages` serving `layout`: the request's
-    /// size (or alignment, if larger) rounded up to a power of two, at least a page, at most
-    /// the largest power of two not above the run's size.
-    fn run_align(num_pages: usize, layout: Layout) -> usize {
-        let page = P::PAGE_SIZE;
-        let run_bytes = num_pages.saturating_mul(page);
-        let run_pow2 = if run_bytes == 0 {
-            page
+    /// The alignment asked of `P` for a run of `num_pages`: the largest power of two not above
+    /// the run's size, at least a page. A run aligned to its own size is one block to a buddy
+    /// heap (and to the buddy part of a slab heap), and neighbouring runs can merge.
+    fn run_align(num_pages: usize) -> usize {
+        let run_bytes = num_pages.saturating_mul(P::PAGE_SIZE);
+        if run_bytes == 0 {
+            P::PAGE_SIZE
         } else {
-            1 << run_bytes.ilog2()
-        };
-        let wanted = layout
-            .size()
-            .max(layout.align())
-            .checked_next_power_of_two()
-            .unwrap_or(run_pow2);
-        wanted.min(run_pow2).max(page)
+            (1 << run_bytes.ilog2()).max(P::PAGE_SIZE)
+        }
     }
 }
 
@@ -237,15 +243,31 @@ impl<B: ByteAllocator, P: PageAllocator, const MAX_RUNS: usize> BaseAllocator
     unsafe fn init(&mut self, start: usize, size: usize) -> AllocResult {
         // SAFETY: the caller keeps the contract of `init`, the same for `P`.
         unsafe { self.pages.init(start, size) }?;
-        let num_pages = self.initial_bytes.div_ceil(P::PAGE_SIZE).max(1);
-        let _ = self.add_run(num_pages, P::PAGE_SIZE);
+        self.seed();
         Ok(())
     }
 
-    /// Gives `P` one more region, which the byte heap and page users then share.
+    /// Gives `P` one more region, which the byte heap and page users then share; on a heap
+    /// whose byte heap has no run yet, also takes its first run, as `init` does.
     unsafe fn add_memory(&mut self, start: usize, size: usize) -> AllocResult {
         // SAFETY: the caller keeps the contract of `add_memory`, the same for `P`.
-        unsafe { self.pages.add_memory(start, size) }
+        unsafe { self.pages.add_memory(start, size) }?;
+        if self.num_runs == 0 {
+            self.seed();
+        }
+        Ok(())
+    }
+}
+
+impl<B: ByteAllocator, P: PageAllocator, const MAX_RUNS: usize> TwoLevelHeap<B, P, MAX_RUNS> {
+    /// Takes the byte heap's first run, if it is free (else the heap grows at the first
+    /// allocation).
+    fn seed(&mut self) {
+        let num_pages = self.initial_bytes.div_ceil(P::PAGE_SIZE).max(1);
+        let align = Self::run_align(num_pages);
+        if self.add_run(num_pages, align).is_err() && align > P::PAGE_SIZE {
+            let _ = self.add_run(num_pages, P::PAGE_SIZE);
+        }
     }
 }
 
@@ -297,16 +319,14 @@ unsafe impl<B: ByteAllocator, P: PageAllocator, const MAX_RUNS: usize> ByteAlloc
         }
     }
 
+    /// The bytes of the byte heap's runs plus those of the free pages (see "Statistics").
     fn total_bytes(&self) -> usize {
-        self.bytes.total_bytes()
+        let free = self.pages.available_pages().saturating_mul(P::PAGE_SIZE);
+        self.heap_bytes.saturating_add(free)
     }
 
     fn used_bytes(&self) -> usize {
         self.bytes.used_bytes()
-    }
-
-    fn available_bytes(&self) -> usize {
-        self.bytes.available_bytes()
     }
 }
 
