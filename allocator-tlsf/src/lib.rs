@@ -216,7 +216,12 @@ unsafe impl ByteAllocator for TlsfByteAllocator {
             .allocate(layout)
             .ok_or_else(|| alloc_error(layout))?;
         // SAFETY: `ptr` was just allocated by `self.tlsf` with `layout.align()`.
-        self.used += unsafe { block_size(ptr, layout.align()) };
+        let block = unsafe { block_size(ptr, layout.align()) };
+        debug_assert!(
+            block % G == 0 && block >= G && block - G / 2 >= layout.size(),
+            "rlsf's block header changed"
+        );
+        self.used += block;
         Ok(ptr)
     }
 
@@ -251,6 +256,10 @@ unsafe impl ByteAllocator for TlsfByteAllocator {
         let moved = unsafe { self.tlsf.reallocate(pos, new) }.ok_or_else(|| alloc_error(new))?;
         // SAFETY: `moved` is the block rlsf just resized or made, with alignment `old.align()`.
         let new_block = unsafe { block_size(moved, old.align()) };
+        debug_assert!(
+            new_block % G == 0 && new_block >= G && new_block - G / 2 >= new_size,
+            "rlsf's block header changed"
+        );
         self.used = self.used - old_block + new_block;
         Ok(moved)
     }
