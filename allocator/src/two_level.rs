@@ -27,15 +27,14 @@ struct Run {
 /// # How it grows
 ///
 /// [`init`](BaseAllocator::init) and [`add_memory`](BaseAllocator::add_memory) give regions to
-/// `P`. `init` then takes a first run of [`DEFAULT_INITIAL_BYTES`] (or
-/// [`with_initial_bytes`](Self::with_initial_bytes)) for `B`. When `B` answers a request with
+/// `P`. `init` (or the first `add_memory`) then takes a first run of [`DEFAULT_INITIAL_BYTES`]
+/// (or [`with_initial_bytes`](Self::with_initial_bytes)) for `B`. When `B` answers a request with
 /// `NoMemory`, the heap takes a further run of pages, gives it to `B` with `add_memory`, and
 /// retries, up to 4 times per request. The run is a power of two of pages, at least as many
 /// bytes as `B` already has (so the heap doubles), at least the initial run, and at least what
-/// the request needs in the usual backends: its size
-/// rounded up to a power of two or plus an eighth, whichever is larger (buddy heaps need the
-/// former, TLSF heaps round up to their size class), plus its alignment and two pages for the
-/// backend's bookkeeping. If so large a run is not free, it halves the run, down to the size
+/// the request needs in the usual backends: its size rounded up to a power of two or plus an
+/// eighth, whichever is larger (buddy heaps need the former, TLSF heaps round up to their size
+/// class), plus its alignment and two pages for the backend's bookkeeping. If so large a run is not free, it halves the run, down to the size
 /// plus an eighth plus the alignment and two pages. Each run is aligned to the largest power of
 /// two not above its size when `P` can (to a page otherwise), which lets a buddy heap use it
 /// as whole blocks and merge neighbouring runs.
