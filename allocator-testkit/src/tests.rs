@@ -192,7 +192,10 @@ fn correct_unit_toys_pass() {
     contract.unwrap();
     random.unwrap();
     let stats = check_page_random(|| ToyPages::new(UnitBug::None), &page_config()).unwrap();
-    assert!(stats.allocs > 1000 && stats.no_memory > 0, "{stats:?}");
+    assert!(
+        stats.allocs > stats.ops / 10 && stats.no_memory > 0,
+        "{stats:?}"
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use allocator_core::{AllocError, AllocResult, BaseAllocator, ByteAllocator, chec
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ByteBug {
     None,
-    /// Every 50th request returns the most recent block again, if it fits.
+    /// Every 10th request returns the most recent block again, if it fits.
     Overlap,
     /// Every 30th request with an alignment of 2 or more is off by one byte.
     Misalign,
@@ -119,7 +119,7 @@ unsafe impl ByteAllocator for ToyBytes {
         if self.bug == ByteBug::CapsAlign {
             align = align.min(4096);
         }
-        if self.bug == ByteBug::Overlap && self.count % 50 == 0 {
+        if self.bug == ByteBug::Overlap && self.count % 10 == 0 {
             if let Some((addr, len)) = self.last {
                 if len >= size && addr % align == 0 {
                     self.used += size;
