@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use allocator::{
     AllocatorRc, BitmapIdAllocator, BitmapPageAllocator, BuddyByteAllocator, ByteAllocator,
-    SlabByteAllocator,
+    SlabByteAllocator, TlsfByteAllocator,
 };
 
 use allocator_bitmap::Ids64K;
@@ -21,7 +21,7 @@ use crate::scenarios::actions::{self, Passes, Script, Timed};
 use crate::scenarios::efficiency::{self, Efficiency, Sizes};
 use crate::scenarios::pages::{self, UnitScript};
 use crate::scenarios::workloads::{self, Workload, WorkloadSizes};
-use crate::upstream::{PAGE, RawBitmapIds, RawBitmapPages, RawBuddy, RawSlab};
+use crate::upstream::{PAGE, RawBitmapIds, RawBitmapPages, RawBuddy, RawSlab, RawTlsf};
 
 /// What a row is, for the tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,6 +144,8 @@ pub fn byte_contenders() -> Vec<ByteContender> {
             Some("ax_slab_allocator"),
         ),
         ByteContender::raw::<RawSlab>("ax_slab_allocator", Kind::Upstream),
+        ByteContender::backend::<TlsfByteAllocator>("tlsf", Kind::Workspace, Some("rlsf")),
+        ByteContender::raw::<RawTlsf>("rlsf", Kind::Upstream),
         ByteContender::raw::<TalcHeap>("talc", Kind::Peer),
         ByteContender::raw::<LinkedListHeap>("linked_list_allocator", Kind::Peer),
         ByteContender::raw::<SystemHeap>("system", Kind::Reference),
@@ -227,9 +229,72 @@ pub fn id_contenders() -> Vec<IdContender> {
 }
 
 /// The TLSF backend with the allocate-copy-free `realloc`, beside the real one (for the
-/// in-place resize factor); empty until the TLSF backend exists.
+/// in-place resize factor).
 #[must_use]
 pub fn tlsf_realloc_variants() -> Vec<ByteContender> {
-    let _ = ByteContender::backend::<CopyRealloc<SlabByteAllocator>>;
-    Vec::new()
+    vec![ByteContender::backend::<CopyRealloc<TlsfByteAllocator>>(
+        "tlsf (copy realloc)",
+        Kind::Variant,
+        None,
+    )]
+}
+
+/// A wrapper and the upstream crate it wraps, for the random actions: both run at once, their
+/// passes alternating ([`actions::run_pair`]), so that the ratio is fair on a busy machine.
+#[derive(Clone, Copy, Debug)]
+pub struct BytePair {
+    /// The wrapper's row name.
+    pub wrapper: &'static str,
+    /// The upstream crate's row name.
+    pub upstream: &'static str,
+    /// Runs a script on both.
+    pub actions: fn([&mut Region; 2], &Script, Passes) -> (Timed, Timed),
+}
+
+/// The byte heap pairs.
+#[must_use]
+pub fn byte_pairs() -> Vec<BytePair> {
+    fn pair<A: ByteHeap, B: ByteHeap>(wrapper: &'static str, upstream: &'static str) -> BytePair {
+        BytePair {
+            wrapper,
+            upstream,
+            actions: actions::run_pair::<A, B>,
+        }
+    }
+    vec![
+        pair::<BuddyByteAllocator, RawBuddy>("buddy", "buddy_system_allocator"),
+        pair::<SlabByteAllocator, RawSlab>("slab", "ax_slab_allocator"),
+        pair::<TlsfByteAllocator, RawTlsf>("tlsf", "rlsf"),
+    ]
+}
+
+/// A page or ID wrapper and its upstream crate, run at once (passes alternating).
+#[derive(Clone, Copy, Debug)]
+pub struct UnitPair {
+    /// The wrapper's row name.
+    pub wrapper: &'static str,
+    /// The upstream crate's row name.
+    pub upstream: &'static str,
+    /// Runs a script on both.
+    pub run: fn(&UnitScript, Passes) -> (Timed, Timed),
+}
+
+/// The page allocator pairs.
+#[must_use]
+pub fn page_pairs() -> Vec<UnitPair> {
+    vec![UnitPair {
+        wrapper: "bitmap",
+        upstream: "bitmap-allocator",
+        run: pages::run_pair_pages::<BitmapPageAllocator<PAGE>, RawBitmapPages>,
+    }]
+}
+
+/// The ID allocator pairs.
+#[must_use]
+pub fn id_pairs() -> Vec<UnitPair> {
+    vec![UnitPair {
+        wrapper: "bitmap",
+        upstream: "bitmap-allocator",
+        run: pages::run_pair_ids::<BitmapIdAllocator<Ids64K>, RawBitmapIds>,
+    }]
 }

@@ -19,7 +19,9 @@ allocator, prints markdown tables and writes report.md and SVG plots into DIR
 
   --one ROW N [realloc]   only one run of the random actions of the byte heap ROW at N live
                           blocks (for profilers, e.g. valgrind --tool=callgrind
-                          --toggle-collect='*actions::pass*')";
+                          --toggle-collect='*actions::pass*')
+  --one-pages ROW runs|single   the same for a page allocator (--toggle-collect='*pages::pass*')
+  --one-ids ROW runs|single     the same for an ID allocator";
 
 fn main() -> ExitCode {
     let mut plan = Plan::quick();
@@ -38,6 +40,8 @@ fn main() -> ExitCode {
                 }
             },
             "--one" => return one(args.collect()),
+            "--one-pages" => return one_units(true, args.collect()),
+            "--one-ids" => return one_units(false, args.collect()),
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -101,6 +105,51 @@ fn one(args: Vec<String>) -> ExitCode {
         t.ns_per_op,
         t.ops,
         t.failures
+    );
+    ExitCode::SUCCESS
+}
+
+/// `--one-pages` and `--one-ids`: one run of a page or ID scenario, its figure on stdout.
+fn one_units(pages: bool, args: Vec<String>) -> ExitCode {
+    use benches::scenarios::pages::UnitScript;
+    let plan = Plan::quick();
+    let rows: Vec<_> = if pages {
+        benches::contenders::page_contenders()
+            .into_iter()
+            .map(|r| (r.name, r.run))
+            .collect()
+    } else {
+        benches::contenders::id_contenders()
+            .into_iter()
+            .map(|r| (r.name, r.run))
+            .collect()
+    };
+    let (Some(name), Some(kind)) = (args.first(), args.get(1)) else {
+        eprintln!("a row and `runs` or `single` are needed\n\n{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let Some((_, run)) = rows.iter().find(|r| r.0 == name) else {
+        let names: Vec<_> = rows.iter().map(|r| r.0).collect();
+        eprintln!("no row {name:?}; rows: {}", names.join(", "));
+        return ExitCode::FAILURE;
+    };
+    let (space, live, max) = if pages {
+        (plan.page_space, plan.page_runs, 64)
+    } else {
+        (plan.id_space, plan.id_runs, 16)
+    };
+    let script = match kind.as_str() {
+        "runs" => UnitScript::runs(space, live, plan.run_actions, max, 16),
+        "single" => UnitScript::singles(space, plan.unit_actions),
+        _ => {
+            eprintln!("`runs` or `single`, not {kind:?}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let t = run(&script, benches::scenarios::actions::Passes::exactly(1));
+    println!(
+        "{name} {kind}: {:.2} ns per call, {} calls, {} failures",
+        t.ns_per_op, t.ops, t.failures
     );
     ExitCode::SUCCESS
 }

@@ -7,7 +7,8 @@ use std::io::Write as _;
 use std::time::Instant;
 
 use crate::contenders::{
-    ByteContender, Kind, byte_contenders, id_contenders, page_contenders, tlsf_realloc_variants,
+    ByteContender, Kind, UnitPair, byte_contenders, byte_pairs, id_contenders, id_pairs,
+    page_contenders, page_pairs, tlsf_realloc_variants,
 };
 use crate::plan::Plan;
 use crate::region::Region;
@@ -77,6 +78,28 @@ impl Table {
     }
 }
 
+/// A wrapper against its upstream crate: the ratio of their times in each run.
+#[derive(Clone, Debug)]
+pub struct PairRow {
+    /// The wrapper's name.
+    pub wrapper: &'static str,
+    /// The upstream crate's name.
+    pub upstream: &'static str,
+    /// For each column, the ratio (wrapper / upstream) of each run.
+    pub ratios: Vec<Vec<f64>>,
+}
+
+/// The wrapper/upstream ratios of one scenario.
+#[derive(Clone, Debug)]
+pub struct PairTable {
+    /// The scenario.
+    pub title: String,
+    /// Column headers.
+    pub columns: Vec<String>,
+    /// The pairs.
+    pub rows: Vec<PairRow>,
+}
+
 /// Everything a report run measured.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -86,12 +109,16 @@ pub struct Report {
     pub machine: String,
     /// Random actions without and with resizing.
     pub actions: Vec<Table>,
+    /// Wrappers against their upstream crates (random actions, pages, IDs).
+    pub pairs: Vec<PairTable>,
     /// Heap efficiency.
     pub efficiency: Table,
     /// Pages and IDs.
     pub units: Vec<Table>,
     /// The collection workloads.
     pub workloads: Option<Table>,
+    /// Runs of each wrapper/upstream pair.
+    pub pair_reps: usize,
     /// Seconds the run took.
     pub seconds: f64,
 }
@@ -170,12 +197,10 @@ fn pairs(rows: &[(&'static str, Option<&'static str>)]) -> Vec<(usize, usize)> {
 }
 
 /// Runs `f` over every row `reps` times, in forward order on even repetitions and backward
-/// on odd ones, then `pair_reps` more times for each pair (alternating which goes first), so
-/// that the load of a shared machine falls evenly on both sides of every comparison.
+/// on odd ones, so that the load of a shared machine falls evenly on all rows.
 fn interleaved(
     names: &[(&'static str, Option<&'static str>)],
     reps: usize,
-    pair_reps: usize,
     progress: &mut Progress,
     label: &str,
     mut f: impl FnMut(usize) -> Timed,
@@ -195,19 +220,12 @@ fn interleaved(
             one(i, progress);
         }
     }
-    for (a, b) in pairs(names) {
-        for rep in 0..pair_reps {
-            let (x, y) = if rep % 2 == 0 { (a, b) } else { (b, a) };
-            one(x, progress);
-            one(y, progress);
-        }
-    }
     (samples, failures)
 }
 
 /// The number of progress steps of [`run`].
 fn total_steps(plan: &Plan, bytes: usize, byte_pairs: usize, pages: usize, ids: usize) -> usize {
-    let interleaved = |rows: usize, pairs: usize| rows * plan.reps + pairs * 2 * plan.pair_reps;
+    let interleaved = |rows: usize, pairs: usize| rows * plan.reps + pairs * plan.pair_reps;
     let actions = 2 * plan.live.len() * interleaved(bytes, byte_pairs);
     let efficiency = bytes * Sizes::ALL.len();
     let units = 2 * interleaved(pages, 1) + 2 * interleaved(ids, 1);
@@ -249,6 +267,65 @@ fn byte_rows(rows: &[ByteContender], cells: Vec<Vec<Vec<f64>>>, failures: &[u64]
         .collect()
 }
 
+/// Runs each pair `reps` times on `f` and returns the ratios (wrapper / upstream).
+fn pair_ratios<P>(
+    pairs: &[P],
+    name: impl Fn(&P) -> (&'static str, &'static str),
+    reps: usize,
+    progress: &mut Progress,
+    label: &str,
+    mut f: impl FnMut(&P, usize) -> (Timed, Timed),
+) -> Vec<Vec<f64>> {
+    pairs
+        .iter()
+        .map(|p| {
+            let (w, u) = name(p);
+            (0..reps)
+                .map(|rep| {
+                    progress.step(&format!("{label}: {w} against {u}"));
+                    let (a, b) = f(p, rep);
+                    a.ns_per_op() / b.ns_per_op()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn unit_pair_table(
+    title: &str,
+    pairs: &[UnitPair],
+    scripts: &[(&str, UnitScript)],
+    plan: &Plan,
+    progress: &mut Progress,
+) -> PairTable {
+    let mut rows: Vec<PairRow> = pairs
+        .iter()
+        .map(|p| PairRow {
+            wrapper: p.wrapper,
+            upstream: p.upstream,
+            ratios: Vec::new(),
+        })
+        .collect();
+    for (label, script) in scripts {
+        let ratios = pair_ratios(
+            pairs,
+            |p| (p.wrapper, p.upstream),
+            plan.pair_reps,
+            progress,
+            &format!("{title}, {label}"),
+            |p, _| (p.run)(script, plan.passes),
+        );
+        for (row, r) in rows.iter_mut().zip(ratios) {
+            row.ratios.push(r);
+        }
+    }
+    PairTable {
+        title: title.to_string(),
+        columns: scripts.iter().map(|(l, _)| (*l).to_string()).collect(),
+        rows,
+    }
+}
+
 /// Runs the report's scenarios under `plan`, with a progress line on stderr unless `quiet`.
 #[must_use]
 pub fn run(plan: &Plan, quiet: bool) -> Report {
@@ -271,24 +348,49 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
 
     // 2. Random actions.
     let mut region = Region::new(plan.region);
+    let mut second = Region::new(plan.region);
+    let bp = byte_pairs();
+    let mut pair_tables = Vec::new();
     let mut actions = Vec::new();
     for with_realloc in [false, true] {
         let mut cells = vec![Vec::new(); bytes.len()];
         let mut failures = vec![0; bytes.len()];
+        let mut pair_rows: Vec<PairRow> = bp
+            .iter()
+            .map(|p| PairRow {
+                wrapper: p.wrapper,
+                upstream: p.upstream,
+                ratios: Vec::new(),
+            })
+            .collect();
         for &live in &plan.live {
             let script = Script::new(live, plan.actions, with_realloc);
             let label = format!(
                 "random actions{}, {live} live",
                 if with_realloc { " with realloc" } else { "" }
             );
-            let (samples, fails) = interleaved(
-                &names,
-                plan.reps,
+            let (samples, fails) = interleaved(&names, plan.reps, &mut progress, &label, |i| {
+                (bytes[i].actions)(&mut region, &script, plan.passes)
+            });
+            let ratios = pair_ratios(
+                &bp,
+                |p| (p.wrapper, p.upstream),
                 plan.pair_reps,
                 &mut progress,
                 &label,
-                |i| (bytes[i].actions)(&mut region, &script, plan.passes),
+                // The two regions swap sides on every run.
+                |p, rep| {
+                    let regions = if rep % 2 == 0 {
+                        [&mut region, &mut second]
+                    } else {
+                        [&mut second, &mut region]
+                    };
+                    (p.actions)(regions, &script, plan.passes)
+                },
             );
+            for (row, r) in pair_rows.iter_mut().zip(ratios) {
+                row.ratios.push(r);
+            }
             for (i, s) in samples.into_iter().enumerate() {
                 cells[i].push(s);
                 failures[i] += fails[i];
@@ -304,7 +406,7 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
                 "At N live blocks (4 B to 2 KiB, biased small; alignment 8, one in eight 16 to 256), \
                  each step frees a random block and allocates a new one{}; ns per allocator call: \
                  the fastest of up to {} passes of {} steps (or {} ms), median of {} interleaved \
-                 runs{}.",
+                 runs.",
                 if with_realloc {
                     ", or one time in three resizes it instead"
                 } else {
@@ -314,19 +416,24 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
                 plan.actions,
                 plan.passes.budget.as_millis(),
                 plan.reps,
-                if plan.pair_reps > 0 {
-                    format!(" ({} for the wrappers and their upstream crates)", plan.reps + plan.pair_reps)
-                } else {
-                    String::new()
-                }
             ),
             columns: plan.live.iter().map(|n| format!("N={n}")).collect(),
             keys: plan.live.iter().map(|&n| n as f64).collect(),
             unit: Unit::NsPerOp,
             rows: byte_rows(&bytes, cells, &failures),
         });
+        pair_tables.push(PairTable {
+            title: if with_realloc {
+                "Random actions with realloc".into()
+            } else {
+                "Random actions".into()
+            },
+            columns: plan.live.iter().map(|n| format!("N={n}")).collect(),
+            rows: pair_rows,
+        });
     }
     drop(region);
+    drop(second);
 
     // 3. Heap efficiency.
     let mut region = Region::new(plan.efficiency_region);
@@ -388,7 +495,6 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
         let (samples, fails) = interleaved(
             &page_names,
             plan.reps,
-            plan.pair_reps,
             &mut progress,
             &format!("pages, {label}"),
             |i| (page_rows[i].run)(script, plan.passes),
@@ -398,6 +504,13 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
             failures[i] += fails[i];
         }
     }
+    pair_tables.push(unit_pair_table(
+        "Pages",
+        &page_pairs(),
+        &page_scripts,
+        plan,
+        &mut progress,
+    ));
     units.push(Table {
         title: "Pages: ns per call".into(),
         note: format!(
@@ -411,7 +524,7 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
             plan.passes.passes,
             plan.run_actions,
             plan.unit_actions,
-            plan.reps + plan.pair_reps,
+            plan.reps,
         ),
         columns: page_scripts.iter().map(|(l, _)| (*l).to_string()).collect(),
         keys: Vec::new(),
@@ -446,7 +559,6 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
         let (samples, fails) = interleaved(
             &id_names,
             plan.reps,
-            plan.pair_reps,
             &mut progress,
             &format!("IDs, {label}"),
             |i| (id_rows[i].run)(script, plan.passes),
@@ -456,6 +568,13 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
             failures[i] += fails[i];
         }
     }
+    pair_tables.push(unit_pair_table(
+        "IDs",
+        &id_pairs(),
+        &id_scripts,
+        plan,
+        &mut progress,
+    ));
     units.push(Table {
         title: "IDs: ns per call".into(),
         note: format!(
@@ -529,6 +648,8 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
         plan: plan.name,
         machine: machine(),
         actions,
+        pairs: pair_tables,
+        pair_reps: plan.pair_reps,
         efficiency,
         units,
         workloads,

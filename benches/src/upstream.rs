@@ -13,15 +13,15 @@ use bitmap_allocator::BitAlloc;
 
 use crate::heap::{ByteHeap, IdHeap, PageHeap};
 
-/// First-level length of the TLSF: the same as `allocator-tlsf` uses.
-pub const TLSF_FLLEN: usize = 28;
+/// First-level length of the TLSF: the same as `allocator-tlsf` uses on 64-bit targets.
+pub const TLSF_FLLEN: usize = 29;
 /// Second-level length of the TLSF: the same as `allocator-tlsf` uses.
 pub const TLSF_SLLEN: usize = 32;
 
 /// `rlsf::Tlsf` with the parameters of `allocator-tlsf`.
 type Tlsf = rlsf::Tlsf<'static, u32, u32, TLSF_FLLEN, TLSF_SLLEN>;
 
-/// `rlsf` 0.2 raw: `Tlsf<'static, u32, u32, 28, 32>` given the whole region as one pool.
+/// `rlsf` 0.2 raw: `Tlsf<'static, u32, u32, 29, 32>` given the whole region as one pool.
 pub struct RawTlsf(Tlsf);
 
 impl fmt::Debug for RawTlsf {

@@ -170,29 +170,97 @@ impl Fastest {
 /// Builds a heap `H` over `region`, allocates the script's population, runs one untimed pass
 /// of its steps (to reach a steady state), then the timed ones, and frees everything.
 pub fn run<H: ByteHeap>(region: &mut Region, script: &Script, passes: Passes) -> Timed {
-    // SAFETY: `region` is exclusively borrowed for the whole life of the heap, which is
-    // dropped at the end of this function; its blocks are not used after that.
-    let mut heap = unsafe { H::new_in(region.start(), region.len()) };
-    let mut live: Vec<Option<(NonNull<u8>, Layout)>> = script
-        .fill
-        .iter()
-        .map(|&layout| heap.alloc(layout).map(|ptr| (ptr, layout)))
-        .collect();
-    let fill_failures = live.iter().filter(|slot| slot.is_none()).count() as u64;
-    let warm_up = Instant::now() + passes.budget;
-    pass(&mut heap, &mut live, &script.steps, warm_up);
+    let mut h = Populated::<H>::new(region, script, passes.budget);
     let mut fastest = Fastest::new(passes.budget);
     for _ in 0..passes.passes {
-        fastest.pass(|deadline| pass(&mut heap, &mut live, &script.steps, deadline));
+        fastest.pass(|deadline| pass(&mut h.heap, &mut h.live, &script.steps, deadline));
         if fastest.spent() {
             break;
         }
     }
-    for (ptr, layout) in live.into_iter().flatten() {
-        // SAFETY: a live block of this heap with its layout, freed once.
-        unsafe { heap.dealloc(ptr, layout) };
+    let timed = fastest.finish(h.fill_failures);
+    h.free_all();
+    timed
+}
+
+/// A deadline that is never reached.
+pub(crate) static FAR: std::sync::LazyLock<Instant> =
+    std::sync::LazyLock::new(|| Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600));
+
+/// A heap of the scenario with its population.
+struct Populated<H> {
+    heap: H,
+    live: Vec<Option<(NonNull<u8>, Layout)>>,
+    fill_failures: u64,
+}
+
+impl<H: ByteHeap> Populated<H> {
+    /// Builds the heap over `region`, allocates the population and runs one untimed pass.
+    fn new(region: &mut Region, script: &Script, budget: Duration) -> Self {
+        // SAFETY: `region` is exclusively borrowed by the caller for the whole life of the
+        // heap, which `free_all` consumes before the caller returns; its blocks are not used
+        // after that.
+        let mut heap = unsafe { H::new_in(region.start(), region.len()) };
+        let mut live: Vec<Option<(NonNull<u8>, Layout)>> = script
+            .fill
+            .iter()
+            .map(|&layout| heap.alloc(layout).map(|ptr| (ptr, layout)))
+            .collect();
+        let fill_failures = live.iter().filter(|slot| slot.is_none()).count() as u64;
+        pass(&mut heap, &mut live, &script.steps, Instant::now() + budget);
+        // (The warm-up pass may be cut short: it only brings the heap to a steady state.)
+        Self {
+            heap,
+            live,
+            fill_failures,
+        }
     }
-    fastest.finish(fill_failures)
+
+    fn free_all(mut self) {
+        for (ptr, layout) in self.live.into_iter().flatten() {
+            // SAFETY: a live block of this heap with its layout, freed once.
+            unsafe { self.heap.dealloc(ptr, layout) };
+        }
+    }
+}
+
+/// Runs the script on a wrapper `A` and its upstream crate `B` at once, each over its own
+/// region: both are populated, then their timed passes alternate (A B, B A, A B, ...) so that
+/// whatever else the machine does falls on both alike. Passes are never cut short (both run
+/// the same steps); no new pair of passes starts once the budget is spent. Returns both
+/// figures.
+pub fn run_pair<A: ByteHeap, B: ByteHeap>(
+    regions: [&mut Region; 2],
+    script: &Script,
+    passes: Passes,
+) -> (Timed, Timed) {
+    let [ra, rb] = regions;
+    let mut a = Populated::<A>::new(ra, script, passes.budget);
+    let mut b = Populated::<B>::new(rb, script, passes.budget);
+    let mut fa = Fastest::new(passes.budget * 2);
+    let mut fb = Fastest::new(passes.budget * 2);
+    for p in 0..passes.passes {
+        // Whole passes only, so that both run the same steps.
+        let mut pa =
+            |f: &mut Fastest| f.pass(|_| pass(&mut a.heap, &mut a.live, &script.steps, *FAR));
+        let mut pb =
+            |f: &mut Fastest| f.pass(|_| pass(&mut b.heap, &mut b.live, &script.steps, *FAR));
+        if p % 2 == 0 {
+            pa(&mut fa);
+            pb(&mut fb);
+        } else {
+            pb(&mut fb);
+            pa(&mut fa);
+        }
+        if fa.spent() {
+            break;
+        }
+    }
+    let ta = fa.finish(a.fill_failures);
+    let tb = fb.finish(b.fill_failures);
+    a.free_all();
+    b.free_all();
+    (ta, tb)
 }
 
 /// One pass of the steps, cut short at `deadline`; returns (allocator calls, failed

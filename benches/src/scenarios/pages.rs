@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::SEED;
-use super::actions::{Fastest, Passes, Timed};
+use super::actions::{FAR, Fastest, Passes, Timed};
 use crate::heap::{IdHeap, PageHeap};
 use crate::upstream::PAGE;
 
@@ -160,7 +160,8 @@ pub fn run_ids<I: IdHeap>(script: &UnitScript, passes: Passes) -> Timed {
 /// A live run: start, count, alignment.
 type Run = Option<(usize, usize, usize)>;
 
-fn run<U: Units>(units: &mut U, script: &UnitScript, passes: Passes) -> Timed {
+/// Runs the script's fill and thinning; returns the live runs and the failed requests.
+fn populate<U: Units>(units: &mut U, script: &UnitScript) -> (Vec<Run>, u64) {
     let mut live: Vec<Run> = script
         .fill
         .iter()
@@ -184,6 +185,17 @@ fn run<U: Units>(units: &mut U, script: &UnitScript, passes: Passes) -> Timed {
             !drop
         });
     }
+    (live, fill_failures)
+}
+
+fn free_all<U: Units>(units: &mut U, live: Vec<Run>) {
+    for (start, count, align) in live.into_iter().flatten() {
+        assert!(units.give(start, count, align), "a live run was refused");
+    }
+}
+
+fn run<U: Units>(units: &mut U, script: &UnitScript, passes: Passes) -> Timed {
+    let (mut live, fill_failures) = populate(units, script);
     let mut fastest = Fastest::new(passes.budget);
     for _ in 0..passes.passes {
         fastest.pass(|deadline| pass(units, &mut live, &script.steps, deadline));
@@ -191,10 +203,57 @@ fn run<U: Units>(units: &mut U, script: &UnitScript, passes: Passes) -> Timed {
             break;
         }
     }
-    for (start, count, align) in live.into_iter().flatten() {
-        assert!(units.give(start, count, align), "a live run was refused");
-    }
+    free_all(units, live);
     fastest.finish(fill_failures)
+}
+
+/// Runs the script on two allocators at once, their timed passes alternating (A B, B A, ...),
+/// as [`actions::run_pair`](super::actions::run_pair) does.
+fn run_pair<U: Units, V: Units>(
+    u: &mut U,
+    v: &mut V,
+    script: &UnitScript,
+    passes: Passes,
+) -> (Timed, Timed) {
+    let (mut lu, fu) = populate(u, script);
+    let (mut lv, fv) = populate(v, script);
+    let mut tu = Fastest::new(passes.budget * 2);
+    let mut tv = Fastest::new(passes.budget * 2);
+    for p in 0..passes.passes {
+        // Whole passes only, so that both run the same steps.
+        let mut pu = |t: &mut Fastest| t.pass(|_| pass(u, &mut lu, &script.steps, *FAR));
+        let mut pv = |t: &mut Fastest| t.pass(|_| pass(v, &mut lv, &script.steps, *FAR));
+        if p % 2 == 0 {
+            pu(&mut tu);
+            pv(&mut tv);
+        } else {
+            pv(&mut tv);
+            pu(&mut tu);
+        }
+        if tu.spent() {
+            break;
+        }
+    }
+    free_all(u, lu);
+    free_all(v, lv);
+    (tu.finish(fu), tv.finish(fv))
+}
+
+/// [`run_pages`] on a wrapper `P` and its upstream crate `Q` at once, passes alternating.
+pub fn run_pair_pages<P: PageHeap, Q: PageHeap>(
+    script: &UnitScript,
+    passes: Passes,
+) -> (Timed, Timed) {
+    let mut p = P::new_boxed(PAGE_SPACE_START, script.space * PAGE);
+    let mut q = Q::new_boxed(PAGE_SPACE_START, script.space * PAGE);
+    run_pair(&mut Pages(&mut *p), &mut Pages(&mut *q), script, passes)
+}
+
+/// [`run_ids`] on a wrapper `I` and its upstream crate `J` at once, passes alternating.
+pub fn run_pair_ids<I: IdHeap, J: IdHeap>(script: &UnitScript, passes: Passes) -> (Timed, Timed) {
+    let mut i = I::new_boxed(0, script.space);
+    let mut j = J::new_boxed(0, script.space);
+    run_pair(&mut Ids(&mut *i), &mut Ids(&mut *j), script, passes)
 }
 
 #[inline(never)]
