@@ -174,12 +174,12 @@ fn clones_share_one_heap() {
 
 #[test]
 fn random_workload_on_the_toy() {
-    let rc = heap(32 << 20);
+    let rc = heap(if cfg!(miri) { 4 << 20 } else { 32 << 20 });
     let mut rng = Rng::new(0x5EED_0001);
     workload::random_blocks(&rc, &mut rng);
     assert_eq!(used(&rc), 0);
     let mut v = allocator_api2::vec::Vec::new_in(rc.clone());
-    v.extend(0..100_000u32);
+    v.extend(0..if cfg!(miri) { 1_000 } else { 100_000u32 });
     assert!(v.iter().enumerate().all(|(i, &x)| x as usize == i));
     drop(v);
     assert_eq!(used(&rc), 0);
