@@ -5,6 +5,7 @@
 //! hashbrown's `HashMap`, popping the oldest key where the original popped the first; with the
 //! `nightly` feature it is `alloc::collections::BTreeMap` with `pop_first`, as in the original.
 
+#[cfg(not(feature = "nightly"))]
 use std::collections::VecDeque;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -168,6 +169,7 @@ fn key_bytes(n: u32, buf: &mut [u8; 16]) -> &[u8] {
 }
 
 /// A key in the handle's memory.
+#[cfg(not(feature = "nightly"))]
 fn key_in<A: Api>(a: &A, n: u32) -> allocator_api2::vec::Vec<u8, A> {
     let mut buf = [0; 16];
     let bytes = key_bytes(n, &mut buf);
