@@ -540,7 +540,7 @@ fn block_sizes_match_rlsf() {
         let choice = rng.below(10);
         if choice < 5 || t.model.live_count() == 0 {
             let size = if rng.chance(1, 8) {
-                rng.below_usize(70_000)
+                rng.below_usize(if cfg!(miri) { 8192 } else { 70_000 })
             } else {
                 rng.below_usize(300)
             };
