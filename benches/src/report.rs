@@ -117,6 +117,9 @@ pub struct Report {
     pub units: Vec<Table>,
     /// The collection workloads.
     pub workloads: Option<Table>,
+    /// `vec_push_3M` on TLSF and on TLSF with the allocate-copy-free `realloc`: the fastest of
+    /// alternating runs, in milliseconds.
+    pub tlsf_push: Option<(f64, f64, usize)>,
     /// Runs of each wrapper/upstream pair.
     pub pair_reps: usize,
     /// Seconds the run took.
@@ -229,7 +232,9 @@ fn total_steps(plan: &Plan, bytes: usize, byte_pairs: usize, pages: usize, ids: 
     let actions = 2 * plan.live.len() * interleaved(bytes, byte_pairs);
     let efficiency = bytes * Sizes::ALL.len();
     let units = 2 * interleaved(pages, 1) + 2 * interleaved(ids, 1);
-    let workloads = plan.workload_list.len() * bytes * plan.workload_reps + 2 * plan.workload_reps;
+    let workloads = plan.workload_list.len() * bytes * plan.workload_reps
+        + 2 * plan.workload_reps
+        + 2 * plan.pair_reps.max(1);
     actions + efficiency + units + workloads
 }
 
@@ -642,6 +647,25 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
         unit: Unit::Ms,
         rows: byte_rows(&all, cells, &vec![0; all.len()]),
     });
+    // The TLSF resize factor: `vec_push_3M` on both, alternating, the fastest of each.
+    let tlsf = all.iter().find(|c| c.name == "tlsf");
+    let copy = all.iter().find(|c| c.name == "tlsf (copy realloc)");
+    let tlsf_push = tlsf.zip(copy).map(|(tlsf, copy)| {
+        let reps = plan.pair_reps.max(1);
+        let (mut a, mut b) = (f64::INFINITY, f64::INFINITY);
+        for rep in 0..reps {
+            for (c, best) in if rep % 2 == 0 {
+                [(tlsf, &mut a), (copy, &mut b)]
+            } else {
+                [(copy, &mut b), (tlsf, &mut a)]
+            } {
+                progress.step(&format!("vec_push_3M, resize factor: {}", c.name));
+                let t = (c.workload)(&mut region, Workload::VecPush, &plan.workloads);
+                *best = best.min(t.as_secs_f64() * 1e3);
+            }
+        }
+        (a, b, reps)
+    });
     progress.finish();
 
     Report {
@@ -653,6 +677,7 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
         efficiency,
         units,
         workloads,
+        tlsf_push,
         seconds: start.elapsed().as_secs_f64(),
     }
 }
