@@ -630,12 +630,12 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
         title: "Collection workloads: ms per run".into(),
         note: format!(
             "The original benchmarks' workloads through an `Allocator` handle (`AllocatorRc` for \
-             the workspace's backends), {} pushes, {} × 64 and {} × 520 `u64` vectors, {} map \
-             steps; median of {} interleaved runs.",
-            plan.workloads.push,
-            plan.workloads.rand_free_64,
-            plan.workloads.rand_free_520,
-            plan.workloads.map_steps,
+             the workspace's backends){}; median of {} interleaved runs.",
+            if plan.workload_list.len() < Workload::ALL.len() {
+                " (the others run with `--full` and in `cargo bench`)"
+            } else {
+                ""
+            },
             plan.workload_reps
         ),
         columns: plan
