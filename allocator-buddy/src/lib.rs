@@ -5,20 +5,19 @@
 #[cfg(test)]
 extern crate std;
 
-mod regions;
 #[cfg(test)]
 mod tests;
 
 use core::{alloc::Layout, fmt, mem::size_of, ptr::NonNull};
 
 use allocator_core::{
-    AllocError, AllocResult, BaseAllocator, ByteAllocator, align_down, checked_align_up,
+    AllocError, AllocResult, BaseAllocator, ByteAllocator, Regions, align_down, checked_align_up,
 };
 use buddy_system_allocator::Heap;
 
-use crate::regions::RegionList;
-
-pub use crate::regions::MAX_REGIONS;
+/// How many regions an allocator of this crate can be given; `add_memory` of one more gets
+/// [`NoMemory`](AllocError::NoMemory).
+pub const MAX_REGIONS: usize = 32;
 
 /// The number of orders of the upstream heap, `Heap<ORDER>`: blocks of `2^0` to
 /// `2^(ORDER - 1)` bytes.
@@ -72,7 +71,7 @@ const MIN_BLOCK: usize = size_of::<usize>();
 /// ```
 pub struct BuddyByteAllocator {
     heap: Heap<ORDER>,
-    regions: RegionList,
+    regions: Regions<MAX_REGIONS>,
 }
 
 impl BuddyByteAllocator {
@@ -81,7 +80,7 @@ impl BuddyByteAllocator {
     pub const fn new() -> Self {
         Self {
             heap: Heap::new(),
-            regions: RegionList::new(),
+            regions: Regions::new(),
         }
     }
 }
@@ -114,7 +113,7 @@ impl BaseAllocator for BuddyByteAllocator {
     /// As for the trait; [`AllocError::InvalidParam`] if nothing is left once the region is
     /// trimmed to multiples of `size_of::<usize>()` (see [Regions](Self#regions)).
     unsafe fn init(&mut self, start: usize, size: usize) -> AllocResult {
-        if self.regions.len() != 0 {
+        if !self.regions.is_empty() {
             return Err(AllocError::InvalidParam);
         }
         // SAFETY: the caller keeps the contract of `init`, the same as `add_memory`'s.
@@ -126,13 +125,9 @@ impl BaseAllocator for BuddyByteAllocator {
     /// As for the trait; [`AllocError::InvalidParam`] if nothing is left once the region is
     /// trimmed, [`AllocError::NoMemory`] if [`MAX_REGIONS`] regions are held already.
     unsafe fn add_memory(&mut self, start: usize, size: usize) -> AllocResult {
-        let end = match start.checked_add(size) {
-            Some(end) if size != 0 => end,
-            _ => return Err(AllocError::InvalidParam),
-        };
-        self.regions.check(start, end)?;
+        let end = self.regions.check(start, size)?;
         let (lo, hi) = usable_part(start, end).ok_or(AllocError::InvalidParam)?;
-        self.regions.push(start, end);
+        self.regions.insert(start, size)?;
         // SAFETY: `[lo, hi)` lies in the region the caller hands over (contract of
         // `add_memory`: valid for reads and writes, used by nothing else, alive as long as the
         // allocator), which is disjoint from every earlier region (checked just above).

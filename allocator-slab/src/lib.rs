@@ -5,20 +5,19 @@
 #[cfg(test)]
 extern crate std;
 
-mod regions;
 #[cfg(test)]
 mod tests;
 
 use core::{alloc::Layout, fmt, ptr::NonNull};
 
 use allocator_core::{
-    AllocError, AllocResult, BaseAllocator, ByteAllocator, align_down, checked_align_up,
+    AllocError, AllocResult, BaseAllocator, ByteAllocator, Regions, align_down, checked_align_up,
 };
 use ax_slab_allocator::Heap;
 
-use crate::regions::RegionList;
-
-pub use crate::regions::MAX_REGIONS;
+/// How many regions an allocator of this crate can be given; `add_memory` of one more gets
+/// [`NoMemory`](AllocError::NoMemory).
+pub const MAX_REGIONS: usize = 32;
 
 /// The granularity of the upstream heap: region starts must be multiples of it (asserted by
 /// `Heap::new` and `Heap::add_memory`), region sizes too (`Heap::add_memory`), and every slab
@@ -107,7 +106,7 @@ pub struct SlabByteAllocator {
     /// The upstream heap, created by the first region (it has no `const` constructor).
     heap: Option<Heap>,
     /// The regions as given, for the overlap check.
-    regions: RegionList,
+    regions: Regions<MAX_REGIONS>,
     /// Sum of the trimmed region sizes.
     total: usize,
     /// Sum of the block sizes of live blocks.
@@ -122,7 +121,7 @@ impl SlabByteAllocator {
     pub const fn new() -> Self {
         Self {
             heap: None,
-            regions: RegionList::new(),
+            regions: Regions::new(),
             total: 0,
             used: 0,
         }
@@ -140,12 +139,11 @@ impl SlabByteAllocator {
         if last - first < MIN_HEAP {
             return Err(AllocError::InvalidParam);
         }
-        self.regions.check(start, end)?;
+        self.regions.insert(start, size)?;
         // SAFETY: `[first, last)` lies inside the region, which the caller hands over, valid
         // for reads and writes (`init`'s contract); there is no other region yet. It is at
         // least 32 KiB long and `first` is a non-zero multiple of 4096 (`usable`).
         self.heap = Some(unsafe { new_heap(first, last) });
-        self.regions.push(start, end);
         self.total = last - first;
         Ok(())
     }
@@ -165,7 +163,10 @@ impl SlabByteAllocator {
             return Err(AllocError::NoMemory);
         }
         // Every held region passed `usable` when it was added.
-        let mut regions = self.regions.iter().filter_map(|(s, e)| usable(s, e).ok());
+        let mut regions = self
+            .regions
+            .iter()
+            .filter_map(|r| usable(r.start, r.end).ok());
         let Some((first, last)) = regions.next() else {
             return Err(AllocError::NoMemory);
         };
@@ -173,7 +174,7 @@ impl SlabByteAllocator {
         // live and all the memory of the trimmed regions is the allocator's, as when it was
         // added (valid for reads and writes, used by nothing else: `init`'s contract). The
         // old heap, which held pointers into it, is dropped below without being used again.
-        // The regions are pairwise disjoint (`RegionList`). The first one held is the first
+        // The regions are pairwise disjoint (`Regions`). The first one held is the first
         // region added, which kept at least 32 KiB (`add_first`); each start is a non-zero
         // multiple of 4096 and each size a non-zero multiple of 4096 (`usable`).
         let mut heap = unsafe { new_heap(first, last) };
@@ -234,20 +235,19 @@ impl BaseAllocator for SlabByteAllocator {
         };
         let end = region_end(start, size)?;
         let (first, last) = usable(start, end)?;
-        self.regions.check(start, end)?;
+        self.regions.insert(start, size)?;
         // SAFETY: `[first, last)` lies inside the region, which the caller hands over, valid
-        // for reads and writes (`add_memory`'s contract); `check` proved it disjoint from every
+        // for reads and writes (`add_memory`'s contract); `insert` proved it disjoint from every
         // region added before. `first` and `last - first` are non-zero multiples of 4096, so
         // the upstream assertions hold.
         unsafe { heap.add_memory(first, last - first) };
-        self.regions.push(start, end);
         self.total += last - first;
         Ok(())
     }
 }
 
 // SAFETY: every block comes from the upstream heap, which hands out only memory of the
-// regions given to it (all from `init`/`add_memory`, never overlapping: `RegionList`), each
+// regions given to it (all from `init`/`add_memory`, never overlapping: `Regions`), each
 // block at most once until it is freed, and blocks of `block_size(layout)` bytes aligned to
 // that size (slab blocks: a slab is a 4096-aligned buddy block cut into blocks of its class;
 // buddy blocks: aligned to their size), which is at least `layout.size()` and a multiple of

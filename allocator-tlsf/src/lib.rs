@@ -5,20 +5,19 @@
 #[cfg(test)]
 extern crate std;
 
-mod regions;
 #[cfg(test)]
 mod tests;
 
 use core::{alloc::Layout, fmt, ptr::NonNull};
 
 use allocator_core::{
-    AllocError, AllocResult, BaseAllocator, ByteAllocator, align_down, checked_align_up,
+    AllocError, AllocResult, BaseAllocator, ByteAllocator, Regions, align_down, checked_align_up,
 };
 use rlsf::{GRANULARITY, Tlsf};
 
-use crate::regions::RegionList;
-
-pub use crate::regions::MAX_REGIONS;
+/// How many regions an allocator of this crate can be given; `add_memory` of one more gets
+/// [`NoMemory`](AllocError::NoMemory).
+pub const MAX_REGIONS: usize = 32;
 
 // Tuning. rlsf's granularity `G` is `4 * size_of::<usize>()`: 32 bytes on 64-bit targets, 16 on
 // 32-bit ones. One pool (a region, or a `G << FLLEN` byte piece of a larger one) holds at most
@@ -111,7 +110,7 @@ pub struct TlsfByteAllocator {
     used: usize,
     /// The sum of the sizes of the free blocks made when the regions were added.
     total: usize,
-    regions: RegionList,
+    regions: Regions<MAX_REGIONS>,
 }
 
 impl TlsfByteAllocator {
@@ -122,7 +121,7 @@ impl TlsfByteAllocator {
             tlsf: Tlsf::new(),
             used: 0,
             total: 0,
-            regions: RegionList::new(),
+            regions: Regions::new(),
         }
     }
 }
@@ -155,7 +154,7 @@ impl BaseAllocator for TlsfByteAllocator {
     /// As for the trait; [`AllocError::InvalidParam`] if less than two granules are left once
     /// the region is trimmed (see [Regions](Self#regions)).
     unsafe fn init(&mut self, start: usize, size: usize) -> AllocResult {
-        if self.regions.len() != 0 {
+        if !self.regions.is_empty() {
             return Err(AllocError::InvalidParam);
         }
         // SAFETY: the caller keeps the contract of `init`, the same as `add_memory`'s.
@@ -168,14 +167,11 @@ impl BaseAllocator for TlsfByteAllocator {
     /// the region is trimmed, [`AllocError::NoMemory`] if [`MAX_REGIONS`] regions are held
     /// already.
     unsafe fn add_memory(&mut self, start: usize, size: usize) -> AllocResult {
-        let end = match start.checked_add(size) {
-            Some(end) if size != 0 => end,
-            _ => return Err(AllocError::InvalidParam),
-        };
-        self.regions.check(start, end)?;
+        let end = self.regions.check(start, size)?;
         let (lo, hi) = usable_part(start, end).ok_or(AllocError::InvalidParam)?;
         let first = NonNull::new(core::ptr::with_exposed_provenance_mut::<u8>(lo))
             .ok_or(AllocError::InvalidParam)?;
+        self.regions.insert(start, size)?;
         let (taken, usable) = pool_bytes(hi - lo);
         // SAFETY: `[lo, hi)` lies in the region the caller hands over (contract of
         // `add_memory`: valid for reads and writes, used by nothing else, alive as long as the
@@ -191,7 +187,6 @@ impl BaseAllocator for TlsfByteAllocator {
             Some(taken),
             "rlsf's pool layout changed"
         );
-        self.regions.push(start, end);
         self.total += usable;
         Ok(())
     }
