@@ -22,7 +22,15 @@ pub use allocator_tlsf::TlsfByteAllocator;
 
 #[cfg(feature = "bitmap")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bitmap")))]
-pub use allocator_bitmap::{BitmapIdAllocator, BitmapPageAllocator};
+pub use allocator_bitmap::{
+    BitmapIdAllocator, BitmapPageAllocator, IdCapacity, Ids1M, Ids4K, Ids16, Ids16M, Ids64K,
+    Ids256, Ids256M,
+};
+
+/// The workspace's README: its examples run as doctests of this crate, so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadme;
 
 mod stats;
 pub use stats::HeapStats;
