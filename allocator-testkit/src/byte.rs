@@ -85,19 +85,7 @@ impl Default for ByteConfig {
 pub const DEFAULT_SEED: u64 = 0x0a11_0ca7_0b5e_55ed;
 
 impl ByteConfig {
-    /// Sets [`ops`](Self::ops).
-    #[must_use]
-    pub fn with_ops(mut self, ops: u64) -> Self {
-        self.ops = ops;
-        self
-    }
-
-    /// Sets [`seed`](Self::seed).
-    #[must_use]
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
+    crate::common::config_setters!();
 
     /// Sets [`region_size`](Self::region_size).
     #[must_use]

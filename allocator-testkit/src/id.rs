@@ -8,7 +8,7 @@ use crate::{
     Owned,
     byte::{DEFAULT_SEED, RunStats},
     failure::Failure,
-    units::{self, Setup, UnitModel, UnitOp, UnitRunner, runner::Target},
+    units::{self, Setup, UnitModel, UnitRunner, runner::Target},
 };
 
 /// Settings of [`check_id_allocator`]. All sizes are counts of IDs.
@@ -63,30 +63,7 @@ impl Default for IdConfig {
 }
 
 impl IdConfig {
-    /// Sets [`ops`](Self::ops).
-    #[must_use]
-    pub fn with_ops(mut self, ops: u64) -> Self {
-        self.ops = ops;
-        self
-    }
-
-    /// Sets [`seed`](Self::seed).
-    #[must_use]
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// Sets the window, [`window_start`](Self::window_start) and
-    /// [`window_size`](Self::window_size), and clamps the other sizes to it.
-    #[must_use]
-    pub fn with_window(mut self, start: usize, size: usize) -> Self {
-        self.window_start = start;
-        self.window_size = size;
-        self.contract_size = self.contract_size.min(size);
-        self.random_size = self.random_size.min(size);
-        self
-    }
+    crate::common::config_setters!(window);
 
     fn setup(&self) -> Setup {
         Setup {
@@ -172,9 +149,7 @@ where
     A: IdAllocator + ?Sized,
     H: DerefMut<Target = A>,
 {
-    let setup = config.setup();
-    units::contract::run(&mut || Ids(new()), &setup)?;
-    units::random(Ids(new()), &setup, config.ops, config.seed).map(|_| ())
+    units::check(|| Ids(new()), &config.setup(), config.ops, config.seed)
 }
 
 /// Only the contract cases of [`check_id_allocator`].
@@ -215,7 +190,7 @@ pub fn fuzz_id_allocator<A: IdAllocator + ?Sized, H: DerefMut<Target = A>>(
     units::fuzz(Ids(new()), &config.setup(), data)
 }
 
-/// Applies [`UnitOp`]s to an ID allocator, judging every answer and count with a
+/// Applies [`UnitOp`](crate::UnitOp)s to an ID allocator, judging every answer and count with a
 /// [`UnitModel`] (values are IDs; `AllocAt` is `alloc_fixed_id`, `Query` is `is_allocated`).
 #[derive(Debug)]
 pub struct IdRunner<'a, A: IdAllocator + ?Sized> {
@@ -231,29 +206,5 @@ impl<'a, A: IdAllocator + ?Sized> IdRunner<'a, A> {
         }
     }
 
-    /// Applies `op`; returns the allocator's answer once the model agrees with it.
-    ///
-    /// # Errors
-    ///
-    /// A [`Failure`] named `random/<rule>` when the answer or a count is not the one the
-    /// contract requires.
-    pub fn apply(&mut self, op: UnitOp) -> Result<AllocResult<usize>, Failure> {
-        self.inner.apply(op)
-    }
-
-    /// The model.
-    #[must_use]
-    pub fn model(&self) -> &UnitModel {
-        &self.inner.model
-    }
-
-    /// Frees every allocated run, checking each answer.
-    ///
-    /// # Errors
-    ///
-    /// As for [`apply`](Self::apply).
-    pub fn finish(mut self) -> Result<RunStats, Failure> {
-        self.inner.free_all()?;
-        Ok(self.inner.stats())
-    }
+    crate::common::unit_runner_methods!();
 }

@@ -8,7 +8,7 @@ use crate::{
     Owned,
     byte::{DEFAULT_SEED, RunStats},
     failure::Failure,
-    units::{self, Setup, UnitModel, UnitOp, UnitRunner, runner::Target},
+    units::{self, Setup, UnitModel, UnitRunner, runner::Target},
 };
 
 /// Settings of [`check_page_allocator`]. All sizes are in bytes.
@@ -64,30 +64,7 @@ impl Default for PageConfig {
 }
 
 impl PageConfig {
-    /// Sets [`ops`](Self::ops).
-    #[must_use]
-    pub fn with_ops(mut self, ops: u64) -> Self {
-        self.ops = ops;
-        self
-    }
-
-    /// Sets [`seed`](Self::seed).
-    #[must_use]
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// Sets the window: [`window_start`](Self::window_start) and
-    /// [`window_size`](Self::window_size), and clamps the other sizes to it.
-    #[must_use]
-    pub fn with_window(mut self, start: usize, size: usize) -> Self {
-        self.window_start = start;
-        self.window_size = size;
-        self.contract_size = self.contract_size.min(size);
-        self.random_size = self.random_size.min(size);
-        self
-    }
+    crate::common::config_setters!(window);
 
     fn setup(&self, page_size: usize) -> Setup {
         Setup {
@@ -179,8 +156,7 @@ where
     H: DerefMut<Target = A>,
 {
     let setup = config.setup(A::PAGE_SIZE);
-    units::contract::run(&mut || Pages(new()), &setup)?;
-    units::random(Pages(new()), &setup, config.ops, config.seed).map(|_| ())
+    units::check(|| Pages(new()), &setup, config.ops, config.seed)
 }
 
 /// Only the contract cases of [`check_page_allocator`].
@@ -226,7 +202,7 @@ pub fn fuzz_page_allocator<A: PageAllocator + ?Sized, H: DerefMut<Target = A>>(
     units::fuzz(Pages(new()), &config.setup(A::PAGE_SIZE), data)
 }
 
-/// Applies [`UnitOp`]s to a page allocator, judging every answer and count with a
+/// Applies [`UnitOp`](crate::UnitOp)s to a page allocator, judging every answer and count with a
 /// [`UnitModel`] (values are addresses, counts pages, alignments bytes).
 #[derive(Debug)]
 pub struct PageRunner<'a, A: PageAllocator + ?Sized> {
@@ -242,29 +218,5 @@ impl<'a, A: PageAllocator + ?Sized> PageRunner<'a, A> {
         }
     }
 
-    /// Applies `op`; returns the allocator's answer once the model agrees with it.
-    ///
-    /// # Errors
-    ///
-    /// A [`Failure`] named `random/<rule>` when the answer or a count is not the one the
-    /// contract requires.
-    pub fn apply(&mut self, op: UnitOp) -> Result<AllocResult<usize>, Failure> {
-        self.inner.apply(op)
-    }
-
-    /// The model.
-    #[must_use]
-    pub fn model(&self) -> &UnitModel {
-        &self.inner.model
-    }
-
-    /// Frees every allocated run, checking each answer.
-    ///
-    /// # Errors
-    ///
-    /// As for [`apply`](Self::apply).
-    pub fn finish(mut self) -> Result<RunStats, Failure> {
-        self.inner.free_all()?;
-        Ok(self.inner.stats())
-    }
+    crate::common::unit_runner_methods!();
 }

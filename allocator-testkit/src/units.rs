@@ -64,43 +64,53 @@ pub(crate) fn random_regions(base: usize, size: usize, scale: usize) -> Vec<(usi
         .collect()
 }
 
+/// The contract cases, each on a fresh target from `new`, then the random workload.
+pub(crate) fn check<T: runner::Target>(
+    mut new: impl FnMut() -> T,
+    s: &Setup,
+    ops: u64,
+    seed: u64,
+) -> CheckResult {
+    contract::run(&mut new, s)?;
+    random(new(), s, ops, seed).map(|_| ())
+}
+
+/// The random workload: `ops` seeded operations in the random regions, then every run freed.
 pub(crate) fn random<T: runner::Target>(
     target: T,
     s: &Setup,
     ops: u64,
     seed: u64,
 ) -> CheckResult<RunStats> {
-    let mut r = UnitRunner::new(target, s.random_model(), Some(seed));
-    r.case("random/init");
-    for (i, (start, size)) in random_regions(s.base, s.random_size, s.scale)
-        .into_iter()
-        .enumerate()
-    {
-        let op = if i == 0 {
-            UnitOp::Init { start, size }
-        } else {
-            UnitOp::AddMemory { start, size }
-        };
-        r.expect_op(op, Ok(0))?;
-    }
-    let shape = UnitShape {
-        max_run: s.max_run,
-        max_align_units: s.random_max_align / s.scale,
-        ids: s.ids,
-    };
-    let mut rng = TestRng::new(seed);
-    let mut r = UnitRunner::new(r.target, r.model, Some(seed));
-    for _ in 0..ops {
-        let op = shape.generate(&mut rng, &r.model);
-        let _answer = r.apply(op)?;
-    }
-    r.free_all()?;
-    Ok(r.stats())
+    workload(
+        target,
+        s,
+        "random/init",
+        Some(seed),
+        &mut TestRng::new(seed),
+        ops,
+    )
 }
 
-/// Runs operations decoded from fuzzer bytes.
+/// Runs operations decoded from fuzzer bytes in the random regions, then frees every run.
 pub(crate) fn fuzz<T: runner::Target>(target: T, s: &Setup, data: &[u8]) -> CheckResult<RunStats> {
-    let mut r = UnitRunner::new(target, s.random_model(), None);
+    let mut src = crate::entropy::FuzzInput::new(data);
+    workload(target, s, "fuzz/init", None, &mut src, u64::MAX)
+}
+
+/// Gives `target` the random regions (failures named `init_case`), then applies up to `ops`
+/// operations drawn from `src` until it runs dry, then frees every run. Steps count from the
+/// first drawn operation.
+fn workload<T: runner::Target>(
+    target: T,
+    s: &Setup,
+    init_case: &'static str,
+    seed: Option<u64>,
+    src: &mut impl Entropy,
+    ops: u64,
+) -> CheckResult<RunStats> {
+    let mut r = UnitRunner::new(target, s.random_model(), seed);
+    r.case(init_case);
     for (i, (start, size)) in random_regions(s.base, s.random_size, s.scale)
         .into_iter()
         .enumerate()
@@ -117,9 +127,12 @@ pub(crate) fn fuzz<T: runner::Target>(target: T, s: &Setup, data: &[u8]) -> Chec
         max_align_units: s.random_max_align / s.scale,
         ids: s.ids,
     };
-    let mut src = crate::entropy::FuzzInput::new(data);
-    while !src.is_exhausted() {
-        let op = shape.generate(&mut src, &r.model);
+    let mut r = UnitRunner::new(r.target, r.model, seed);
+    for _ in 0..ops {
+        if src.is_exhausted() {
+            break;
+        }
+        let op = shape.generate(src, &r.model);
         let _answer = r.apply(op)?;
     }
     r.free_all()?;
