@@ -4,22 +4,9 @@
 #[path = "support/global.rs"]
 mod global;
 
-use allocator::{BuddyByteAllocator, Locked};
+use allocator::BuddyByteAllocator;
 
-static REGION: global::Region = global::Region::new();
-
-#[global_allocator]
-static HEAP: Locked<BuddyByteAllocator> = Locked::new(BuddyByteAllocator::new());
-
-extern "C" fn init_heap() {
-    global::init(&HEAP, &REGION);
-}
-
-// Runs before std's start-up, which already allocates (see `global::init`).
-#[cfg(target_os = "linux")]
-#[used]
-#[unsafe(link_section = ".init_array")]
-static INIT_HEAP: extern "C" fn() = init_heap;
+global::global_heap!(BuddyByteAllocator = BuddyByteAllocator::new());
 
 fn main() {
     init_heap();

@@ -4,22 +4,9 @@
 #[path = "support/global.rs"]
 mod global;
 
-use allocator::{Locked, TlsfByteAllocator};
+use allocator::TlsfByteAllocator;
 
-static REGION: global::Region = global::Region::new();
-
-#[global_allocator]
-static HEAP: Locked<TlsfByteAllocator> = Locked::new(TlsfByteAllocator::new());
-
-extern "C" fn init_heap() {
-    global::init(&HEAP, &REGION);
-}
-
-// Runs before std's start-up, which already allocates (see `global::init`).
-#[cfg(target_os = "linux")]
-#[used]
-#[unsafe(link_section = ".init_array")]
-static INIT_HEAP: extern "C" fn() = init_heap;
+global::global_heap!(TlsfByteAllocator = TlsfByteAllocator::new());
 
 fn main() {
     init_heap();

@@ -6,29 +6,13 @@
 #[path = "support/global.rs"]
 mod global;
 
-use allocator::{
-    AllocError, BitmapPageAllocator, Locked, PageAllocator, TlsfByteAllocator, TwoLevelHeap,
-};
+use allocator::{AllocError, BitmapPageAllocator, PageAllocator, TlsfByteAllocator, TwoLevelHeap};
 
 type KernelHeap = TwoLevelHeap<TlsfByteAllocator, BitmapPageAllocator<4096>>;
 
-static REGION: global::Region = global::Region::new();
-
-#[global_allocator]
-static HEAP: Locked<KernelHeap> = Locked::new(TwoLevelHeap::new(
-    TlsfByteAllocator::new(),
-    BitmapPageAllocator::new(),
-));
-
-extern "C" fn init_heap() {
-    global::init(&HEAP, &REGION);
-}
-
-// Runs before std's start-up, which already allocates (see `global::init`).
-#[cfg(target_os = "linux")]
-#[used]
-#[unsafe(link_section = ".init_array")]
-static INIT_HEAP: extern "C" fn() = init_heap;
+global::global_heap!(
+    KernelHeap = TwoLevelHeap::new(TlsfByteAllocator::new(), BitmapPageAllocator::new())
+);
 
 fn main() {
     init_heap();

@@ -36,6 +36,30 @@ impl Region {
     }
 }
 
+/// Declares the binary's heap: `static HEAP: Locked<$ty>`, made by `$new`, as the
+/// `#[global_allocator]`, over `static REGION`; and `init_heap`, which gives it the region (see
+/// [`init`]), run as an ELF constructor and to be called again first thing in `main`.
+macro_rules! global_heap {
+    ($ty:ty = $new:expr) => {
+        static REGION: global::Region = global::Region::new();
+
+        #[global_allocator]
+        static HEAP: allocator::Locked<$ty> = allocator::Locked::new($new);
+
+        extern "C" fn init_heap() {
+            global::init(&HEAP, &REGION);
+        }
+
+        // Runs before std's start-up, which already allocates (see `global::init`).
+        #[cfg(target_os = "linux")]
+        #[used]
+        #[unsafe(link_section = ".init_array")]
+        static INIT_HEAP: extern "C" fn() = init_heap;
+    };
+}
+
+pub(crate) use global_heap;
+
 /// Gives `heap` the region, unless it has memory already.
 ///
 /// A kernel calls this first thing in its entry point. A hosted process cannot: std allocates
