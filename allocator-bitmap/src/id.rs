@@ -1,6 +1,6 @@
 //! `BitmapIdAllocator` and its capacities.
 
-use crate::window::Window;
+use crate::window::{Window, region_end};
 use allocator_core::{AllocError, AllocResult, BaseAllocator, IdAllocator};
 use core::fmt;
 
@@ -143,19 +143,14 @@ impl<C: IdCapacity> fmt::Debug for BitmapIdAllocator<C> {
 impl<C: IdCapacity> BaseAllocator for BitmapIdAllocator<C> {
     /// Fixes the window (see the type's docs).
     unsafe fn init(&mut self, start: usize, size: usize) -> AllocResult {
-        if self.window.has_memory() {
-            return Err(AllocError::InvalidParam);
-        }
+        self.window.check_init()?;
         // SAFETY: the caller keeps `init`'s contract, which is `add_memory`'s.
         unsafe { self.add_memory(start, size) }
     }
 
     /// The range must lie in the window (see the type's docs).
     unsafe fn add_memory(&mut self, start: usize, size: usize) -> AllocResult {
-        if size == 0 {
-            return Err(AllocError::InvalidParam);
-        }
-        let end = start.checked_add(size).ok_or(AllocError::InvalidParam)?;
+        let end = region_end(start, size)?;
         self.window.add(start, end, C::CAPACITY)
     }
 }

@@ -1,6 +1,6 @@
 //! `BitmapPageAllocator`: one bit per page.
 
-use crate::window::Window;
+use crate::window::{Window, region_end};
 use allocator_core::{AllocError, AllocResult, BaseAllocator, PageAllocator, checked_align_up};
 use core::fmt;
 
@@ -168,19 +168,14 @@ impl<const PAGE_SIZE: usize> fmt::Debug for BitmapPageAllocator<PAGE_SIZE> {
 impl<const PAGE_SIZE: usize> BaseAllocator for BitmapPageAllocator<PAGE_SIZE> {
     /// Trims the region to whole pages and fixes the window (see the type's docs).
     unsafe fn init(&mut self, start: usize, size: usize) -> AllocResult {
-        if self.window.has_memory() {
-            return Err(AllocError::InvalidParam);
-        }
+        self.window.check_init()?;
         // SAFETY: the caller keeps `init`'s contract, which is `add_memory`'s.
         unsafe { self.add_memory(start, size) }
     }
 
     /// Trims the region to whole pages; it must lie in the window (see the type's docs).
     unsafe fn add_memory(&mut self, start: usize, size: usize) -> AllocResult {
-        if size == 0 {
-            return Err(AllocError::InvalidParam);
-        }
-        let end = start.checked_add(size).ok_or(AllocError::InvalidParam)?;
+        let end = region_end(start, size)?;
         let first = checked_align_up(start, PAGE_SIZE).ok_or(AllocError::InvalidParam)?;
         // `add` refuses an empty span, which is what remains when no whole page fits.
         self.window.add(

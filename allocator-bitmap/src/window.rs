@@ -22,6 +22,16 @@ use allocator_core::{AllocError, AllocResult};
 use bitmap_allocator::BitAlloc;
 use core::fmt;
 
+/// The end of the region `[start, start + size)` given to `add_memory`, in bytes or IDs:
+/// `InvalidParam` if the region is empty or its end overflows.
+#[inline]
+pub(crate) const fn region_end(start: usize, size: usize) -> AllocResult<usize> {
+    match start.checked_add(size) {
+        Some(end) if size > 0 => Ok(end),
+        _ => Err(AllocError::InvalidParam),
+    }
+}
+
 /// A half-open span of units, `[start, end)`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Span {
@@ -91,10 +101,15 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
         self.used
     }
 
-    /// Whether any region has been added.
+    /// What `init` checks before adding its region: `InvalidParam` once any region has been
+    /// added.
     #[inline]
-    pub(crate) const fn has_memory(&self) -> bool {
-        self.len > 0
+    pub(crate) const fn check_init(&self) -> AllocResult {
+        if self.len > 0 {
+            Err(AllocError::InvalidParam)
+        } else {
+            Ok(())
+        }
     }
 
     /// The first unit of the window, once a region fixed it.
