@@ -1,8 +1,12 @@
 //! `BitmapIdAllocator`: ranges, holes, alignment, fixed IDs and every error path, each checked
 //! to change nothing.
 
+#[path = "support/common.rs"]
+mod common;
+
 use allocator_bitmap::{BitmapIdAllocator, IdCapacity, Ids4K, Ids16, Ids64K, Ids256};
 use allocator_core::{AllocError, BaseAllocator, IdAllocator};
+use common::OVERLAPS;
 
 fn add<C: IdCapacity>(
     a: &mut BitmapIdAllocator<C>,
@@ -104,15 +108,7 @@ fn bad_ranges_change_nothing() {
     let mut a = two_ranges();
     // SAFETY: as in `add`.
     assert_eq!(unsafe { a.init(100, 1) }, Err(AllocError::InvalidParam));
-    for (start, size) in [
-        (16, 16),
-        (20, 1),
-        (10, 30),
-        (10, 7),
-        (31, 2),
-        (47, 2),
-        (20, 40),
-    ] {
+    for (start, size) in OVERLAPS {
         assert_eq!(
             add(&mut a, start, size),
             Err(AllocError::MemoryOverlap),

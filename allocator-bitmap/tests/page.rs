@@ -1,36 +1,21 @@
 //! `BitmapPageAllocator`: regions, holes, the window, and every error path, each checked to
 //! change nothing. Addresses stay within the smallest (256 MiB) window.
 
+#[path = "support/common.rs"]
+mod common;
+
 use allocator_bitmap::BitmapPageAllocator;
 use allocator_core::{AllocError, BaseAllocator, PageAllocator};
-
-const PS: usize = 0x1000;
-type Pages = BitmapPageAllocator<PS>;
+use common::{OVERLAPS, PS, Pages, assert_counts, with_pages};
 
 /// Start of the test window: 2 GiB, so a multiple of every window alignment.
 const W: usize = 0x8000_0000;
 /// The smallest window's length in bytes.
 const SPAN: usize = (64 << 10) * PS;
 
-/// Runs `f` on a new allocator, in a thread whose stack holds it whatever the capacity.
-fn with_pages(f: impl FnOnce(&mut Pages) + Send + 'static) {
-    std::thread::Builder::new()
-        .stack_size(4 * size_of::<Pages>() + (1 << 20))
-        .spawn(move || f(&mut Pages::new()))
-        .unwrap()
-        .join()
-        .unwrap();
-}
-
 fn add(a: &mut Pages, start: usize, size: usize) -> Result<(), AllocError> {
     // SAFETY: the allocator never touches the memory; nothing else uses these addresses.
     unsafe { a.add_memory(start, size) }
-}
-
-fn assert_counts(a: &Pages, total: usize, used: usize) {
-    assert_eq!(a.total_pages(), total, "total_pages");
-    assert_eq!(a.used_pages(), used, "used_pages");
-    assert_eq!(a.available_pages(), total - used, "available_pages");
 }
 
 /// Two regions with a hole: pages 16..32 and 48..64 of the window.
@@ -157,16 +142,7 @@ fn bad_regions_change_nothing() {
         let again = unsafe { a.init(W + 100 * PS, PS) };
         assert_eq!(again, Err(AllocError::InvalidParam));
         assert_counts(a, 32, 0);
-        // Overlaps: the same, inside, around, either edge, spanning both.
-        for (start, pages) in [
-            (16, 16),
-            (20, 1),
-            (10, 30),
-            (10, 7),
-            (31, 2),
-            (47, 2),
-            (20, 40),
-        ] {
+        for (start, pages) in OVERLAPS {
             assert_eq!(
                 add(a, W + start * PS, pages * PS),
                 Err(AllocError::MemoryOverlap),

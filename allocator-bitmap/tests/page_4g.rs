@@ -2,29 +2,14 @@
 //! turns `page-alloc-4g` on through the crate's dev-dependency on itself.
 #![cfg(feature = "page-alloc-4g")]
 
-use allocator_bitmap::BitmapPageAllocator;
-use allocator_core::{BaseAllocator, PageAllocator};
+#[path = "support/common.rs"]
+mod common;
 
-const PAGE_SIZE: usize = 0x1000;
+use allocator_core::{BaseAllocator, PageAllocator};
+use common::{PS as PAGE_SIZE, Pages, assert_counts, with_pages};
+
 const SIZE_1G: usize = 1 << 30;
 const SIZE_2G: usize = 2 << 30;
-type Pages = BitmapPageAllocator<PAGE_SIZE>;
-
-/// Runs `f` on a new allocator, in a thread whose stack holds it whatever the capacity.
-fn with_pages(f: impl FnOnce(&mut Pages) + Send + 'static) {
-    std::thread::Builder::new()
-        .stack_size(4 * size_of::<Pages>() + (1 << 20))
-        .spawn(move || f(&mut Pages::new()))
-        .unwrap()
-        .join()
-        .unwrap();
-}
-
-fn assert_counts(a: &Pages, total: usize, used: usize) {
-    assert_eq!(a.total_pages(), total, "total_pages");
-    assert_eq!(a.used_pages(), used, "used_pages");
-    assert_eq!(a.available_pages(), total - used, "available_pages");
-}
 
 #[test]
 fn one_page() {

@@ -27,6 +27,13 @@ impl Rng {
     }
 }
 
+/// The operations on a given run that the model judges alike.
+#[derive(Clone, Copy)]
+enum RunOp {
+    AllocAt,
+    Free,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Cell {
     Hole,
@@ -169,6 +176,100 @@ impl Model {
         self.live = kept;
     }
 
+    /// Judges the answer of allocating `n` units aligned to `align` units (`valid`: whether
+    /// the allocator must take the alignment), given as the first unit, and records a success.
+    /// Returns whether it succeeded.
+    fn judge_alloc(
+        &mut self,
+        got: Result<usize, AllocError>,
+        n: usize,
+        align: usize,
+        valid: bool,
+        call: &str,
+    ) -> bool {
+        let expected_err = if !valid || n == 0 {
+            Some(AllocError::InvalidParam)
+        } else if n > self.total - self.used || !self.fits(n, align) {
+            Some(AllocError::NoMemory)
+        } else {
+            None
+        };
+        match (got, expected_err) {
+            (Ok(unit), None) => {
+                assert_eq!(unit % align, 0, "{call}: alignment");
+                assert_eq!(
+                    self.alloc_at_answer(unit, n),
+                    Ok(()),
+                    "{call} gave unit {unit}, not free"
+                );
+                self.alloc(unit, n);
+                true
+            }
+            (got, expected) => {
+                assert_eq!(got.err(), expected, "{call}");
+                false
+            }
+        }
+    }
+
+    /// Judges the answer of `op` on the run `(unit, n)` (`invalid`: whether the arguments are
+    /// wrong in a way the model does not see), and carries out a success. Returns whether it
+    /// succeeded.
+    fn judge_run(
+        &mut self,
+        op: RunOp,
+        got: Result<(), AllocError>,
+        (unit, n): (usize, usize),
+        invalid: bool,
+        call: &str,
+    ) -> bool {
+        let expected = if n == 0 || invalid {
+            Err(AllocError::InvalidParam)
+        } else {
+            match op {
+                RunOp::AllocAt => self.alloc_at_answer(unit, n),
+                RunOp::Free => self.dealloc_answer(unit, n),
+            }
+        };
+        assert_eq!(got, expected, "{call}");
+        match (got, op) {
+            (Err(_), _) => return false,
+            (Ok(()), RunOp::AllocAt) => self.alloc(unit, n),
+            (Ok(()), RunOp::Free) => self.free(unit, n),
+        }
+        true
+    }
+
+    /// Judges the answer of adding `unit..unit + n` as a region to an allocator that holds at
+    /// most `max_regions`, and records a success. Returns whether it succeeded.
+    fn judge_add(
+        &mut self,
+        got: Result<(), AllocError>,
+        unit: usize,
+        n: usize,
+        max_regions: usize,
+        call: &str,
+    ) -> bool {
+        assert_eq!(got, self.add_answer(unit, n, max_regions), "{call}");
+        if got.is_ok() {
+            self.add(unit, n);
+        }
+        got.is_ok()
+    }
+
+    /// Checks the allocator's `(total, used, available)` after a step, and now and then the
+    /// model itself.
+    fn check_counts(&self, counts: (usize, usize, usize), seed: u64, step: usize) {
+        assert_eq!(
+            counts,
+            (self.total, self.used, self.total - self.used),
+            "seed {seed:#x} step {step}: counts"
+        );
+        if step % 10_000 == 0 {
+            self.check_self();
+        }
+    }
+
     /// Recounts the cells; the incremental counts must agree.
     fn check_self(&self) {
         let total = self.cells.iter().filter(|c| **c != Cell::Hole).count();
@@ -294,33 +395,12 @@ fn run_pages(seed: u64) {
                 } else {
                     (aligns[rng.below(aligns.len())] * PS, true)
                 };
-                let got = a.alloc_pages(n, align);
-                let ok = got.is_ok();
-                let units = align / PS;
-                let expected_err = if !valid || n == 0 {
-                    Some(AllocError::InvalidParam)
-                } else if n > m.total - m.used || !m.fits(n, units) {
-                    Some(AllocError::NoMemory)
-                } else {
-                    None
-                };
-                match (got, expected_err) {
-                    (Ok(addr), None) => {
-                        assert_eq!(addr % align, 0, "seed {seed:#x} step {step}: alignment");
-                        let unit = addr / PS;
-                        assert_eq!(
-                            m.alloc_at_answer(unit, n),
-                            Ok(()),
-                            "seed {seed:#x} step {step}: alloc_pages({n}, {align:#x}) gave {addr:#x}, not free"
-                        );
-                        m.alloc(unit, n);
-                    }
-                    (got, expected) => assert_eq!(
-                        got.err(),
-                        expected,
-                        "seed {seed:#x} step {step}: alloc_pages({n}, {align:#x})"
-                    ),
-                }
+                let call = format!("seed {seed:#x} step {step}: alloc_pages({n}, {align:#x})");
+                let got = a.alloc_pages(n, align).map(|addr| {
+                    assert_eq!(addr % PS, 0, "{call} gave {addr:#x}");
+                    addr / PS
+                });
+                let ok = m.judge_alloc(got, n, align / PS, valid, &call);
                 (0, ok)
             }
             // alloc_pages_at
@@ -337,22 +417,14 @@ fn run_pages(seed: u64) {
                     addr = addr.wrapping_add(PS / 2);
                 }
                 let align = units * PS;
-                let expected = if n == 0 || addr % align != 0 {
-                    Err(AllocError::InvalidParam)
-                } else {
-                    m.alloc_at_answer(unit, n)
-                };
-                let got = a.alloc_pages_at(addr, n, align);
-                assert_eq!(
-                    got.map(|_| ()),
-                    expected,
+                let call = format!(
                     "seed {seed:#x} step {step}: alloc_pages_at({addr:#x}, {n}, {align:#x})"
                 );
-                if let Ok(back) = got {
-                    assert_eq!(back, addr);
-                    m.alloc(unit, n);
-                }
-                (1, got.is_ok())
+                let got = a.alloc_pages_at(addr, n, align).map(|back| {
+                    assert_eq!(back, addr, "{call}");
+                });
+                let ok = m.judge_run(RunOp::AllocAt, got, (unit, n), addr % align != 0, &call);
+                (1, ok)
             }
             // dealloc_pages, good and bad
             60..=96 => {
@@ -362,48 +434,26 @@ fn run_pages(seed: u64) {
                 if unaligned {
                     addr = addr.wrapping_add(8);
                 }
-                let expected = if n == 0 || unaligned {
-                    Err(AllocError::InvalidParam)
-                } else {
-                    m.dealloc_answer(unit, n)
-                };
-                assert_eq!(
-                    a.dealloc_pages(addr, n),
-                    expected,
-                    "seed {seed:#x} step {step}: dealloc_pages({addr:#x}, {n})"
-                );
-                if expected.is_ok() {
-                    m.free(unit, n);
-                }
-                (2, expected.is_ok())
+                let call = format!("seed {seed:#x} step {step}: dealloc_pages({addr:#x}, {n})");
+                let got = a.dealloc_pages(addr, n);
+                let ok = m.judge_run(RunOp::Free, got, (unit, n), unaligned, &call);
+                (2, ok)
             }
             // add_memory, mostly overlapping
             _ => {
                 let page = rng.below(MODEL_PAGES - 1);
                 let n = 1 + rng.below((MODEL_PAGES - page).min(40) - 1);
                 let unit = m.first + page;
-                let expected = m.add_answer(unit, n, 32);
                 // SAFETY: as above.
                 let got = unsafe { a.add_memory(unit * PS, n * PS) };
-                assert_eq!(
-                    got, expected,
-                    "seed {seed:#x} step {step}: add_memory({page}+{n})"
-                );
-                if got.is_ok() {
-                    m.add(unit, n);
-                }
-                (3, got.is_ok())
+                let call = format!("seed {seed:#x} step {step}: add_memory({page}+{n})");
+                let ok = m.judge_add(got, unit, n, 32, &call);
+                (3, ok)
             }
         };
         tally[kind][usize::from(!ok)] += 1;
-        assert_eq!(
-            (a.total_pages(), a.used_pages(), a.available_pages()),
-            (m.total, m.used, m.total - m.used),
-            "seed {seed:#x} step {step}: counts"
-        );
-        if step % 10_000 == 0 {
-            m.check_self();
-        }
+        let counts = (a.total_pages(), a.used_pages(), a.available_pages());
+        m.check_counts(counts, seed, step);
     }
     assert_varied(&tally, seed);
     // Every page, as the allocator sees it.
@@ -476,64 +526,23 @@ fn run_ids(seed: u64, window: usize, ranges: usize) {
                         true,
                     )
                 };
-                let got = a.alloc_id(n, align);
-                let ok = got.is_ok();
-                let expected_err = if !valid || n == 0 {
-                    Some(AllocError::InvalidParam)
-                } else if n > m.total - m.used || !m.fits(n, align) {
-                    Some(AllocError::NoMemory)
-                } else {
-                    None
-                };
-                match (got, expected_err) {
-                    (Ok(id), None) => {
-                        assert_eq!(id % align, 0, "seed {seed:#x} step {step}: alignment");
-                        assert_eq!(
-                            m.alloc_at_answer(id, n),
-                            Ok(()),
-                            "seed {seed:#x} step {step}: alloc_id({n}, {align}) gave {id}, not free"
-                        );
-                        m.alloc(id, n);
-                    }
-                    (got, expected) => assert_eq!(
-                        got.err(),
-                        expected,
-                        "seed {seed:#x} step {step}: alloc_id({n}, {align})"
-                    ),
-                }
+                let call = format!("seed {seed:#x} step {step}: alloc_id({n}, {align})");
+                let ok = m.judge_alloc(a.alloc_id(n, align), n, align, valid, &call);
                 (0, ok)
             }
             // alloc_fixed_id
             40..=59 => {
                 let id = window.wrapping_sub(4).wrapping_add(rng.below(CAP + 8));
-                let expected = m.alloc_at_answer(id, 1);
-                assert_eq!(
-                    a.alloc_fixed_id(id),
-                    expected,
-                    "seed {seed:#x} step {step}: alloc_fixed_id({id})"
-                );
-                if expected.is_ok() {
-                    m.alloc(id, 1);
-                }
-                (1, expected.is_ok())
+                let call = format!("seed {seed:#x} step {step}: alloc_fixed_id({id})");
+                let ok = m.judge_run(RunOp::AllocAt, a.alloc_fixed_id(id), (id, 1), false, &call);
+                (1, ok)
             }
             // dealloc_id, good and bad
             60..=94 => {
                 let (id, n) = m.pick_free(&mut rng);
-                let expected = if n == 0 {
-                    Err(AllocError::InvalidParam)
-                } else {
-                    m.dealloc_answer(id, n)
-                };
-                assert_eq!(
-                    a.dealloc_id(id, n),
-                    expected,
-                    "seed {seed:#x} step {step}: dealloc_id({id}, {n})"
-                );
-                if expected.is_ok() {
-                    m.free(id, n);
-                }
-                (2, expected.is_ok())
+                let call = format!("seed {seed:#x} step {step}: dealloc_id({id}, {n})");
+                let ok = m.judge_run(RunOp::Free, a.dealloc_id(id, n), (id, n), false, &call);
+                (2, ok)
             }
             // is_allocated
             95..=98 => {
@@ -549,28 +558,15 @@ fn run_ids(seed: u64, window: usize, ranges: usize) {
             _ => {
                 let off = rng.below(CAP - 1);
                 let n = 1 + rng.below((CAP - off).min(40) - 1);
-                let expected = m.add_answer(window + off, n, 8);
                 // SAFETY: as above.
                 let got = unsafe { a.add_memory(window + off, n) };
-                assert_eq!(
-                    got, expected,
-                    "seed {seed:#x} step {step}: add_memory({off}+{n})"
-                );
-                if got.is_ok() {
-                    m.add(window + off, n);
-                }
-                (3, got.is_ok())
+                let call = format!("seed {seed:#x} step {step}: add_memory({off}+{n})");
+                let ok = m.judge_add(got, window + off, n, 8, &call);
+                (3, ok)
             }
         };
         tally[kind][usize::from(!ok)] += 1;
-        assert_eq!(
-            (a.size(), a.used(), a.available()),
-            (m.total, m.used, m.total - m.used),
-            "seed {seed:#x} step {step}: counts"
-        );
-        if step % 10_000 == 0 {
-            m.check_self();
-        }
+        m.check_counts((a.size(), a.used(), a.available()), seed, step);
     }
     assert_varied(&tally, seed);
     m.check_self();
