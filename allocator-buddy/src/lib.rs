@@ -150,12 +150,12 @@ unsafe impl ByteAllocator for BuddyByteAllocator {
     /// - [`AllocError::InvalidParam`]: an alignment above 2 GiB.
     #[inline]
     fn alloc(&mut self, layout: Layout) -> AllocResult<NonNull<u8>> {
-        // Upstream rounds the size with `next_power_of_two`, which panics (debug) or wraps to
-        // 0 (release) above `usize::MAX / 2 + 1`; and no block above `MAX_BLOCK` exists.
-        if layout.size() > MAX_BLOCK || layout.align() > MAX_BLOCK {
-            return Err(too_large(layout));
-        }
-        self.heap.alloc(layout).map_err(|()| AllocError::NoMemory)
+        // No check is needed before the call: `Layout` keeps `size <= isize::MAX`, so
+        // upstream's `size.next_power_of_two()` is at most `isize::MAX + 1` and cannot
+        // overflow, and a block above `MAX_BLOCK` has an order of 32 or more, past the last
+        // free list, so upstream's search finds nothing and returns `Err` with nothing
+        // changed. Only the error kind depends on the layout, and is worked out on failure.
+        self.heap.alloc(layout).map_err(|()| alloc_error(layout))
     }
 
     #[inline]
@@ -176,9 +176,11 @@ unsafe impl ByteAllocator for BuddyByteAllocator {
     }
 }
 
-/// The error for a layout larger than any block.
+/// The error for a request upstream could not serve: [`AllocError::InvalidParam`] for an
+/// alignment above the largest block, which no memory could ever meet;
+/// [`AllocError::NoMemory`] otherwise.
 #[cold]
-fn too_large(layout: Layout) -> AllocError {
+fn alloc_error(layout: Layout) -> AllocError {
     if layout.align() > MAX_BLOCK {
         AllocError::InvalidParam
     } else {
