@@ -90,8 +90,12 @@ const MAX_BLOCK: usize = 1 << 31;
 /// although only that slab's size class can use it while any block is live. So
 /// [`available_bytes`](ByteAllocator::available_bytes) is an upper bound: a request may get
 /// [`AllocError::NoMemory`] while it reports more bytes free (see the crate's "Drawbacks").
-/// Upstream's own counters count slab memory twice (as slab blocks and as buddy blocks) and
-/// are not used.
+///
+/// Both are worked out when asked (a few additions and multiplications), from counters
+/// upstream keeps anyway, so `alloc` and `dealloc` keep none of their own. Upstream's
+/// `used_bytes` and `total_bytes` each count the memory of the slabs twice (as slab blocks
+/// and as the buddy blocks the slabs took); the difference of the two cancels that out (see
+/// [`used_bytes`](Self::used_bytes)).
 ///
 /// # Examples
 ///
@@ -107,10 +111,8 @@ pub struct SlabByteAllocator {
     heap: Option<Heap>,
     /// The regions as given, for the overlap check.
     regions: Regions<MAX_REGIONS>,
-    /// Sum of the trimmed region sizes.
+    /// Sum of the trimmed region sizes: what the upstream buddy part was given.
     total: usize,
-    /// Sum of the block sizes of live blocks.
-    used: usize,
 }
 
 impl SlabByteAllocator {
@@ -123,7 +125,6 @@ impl SlabByteAllocator {
             heap: None,
             regions: Regions::new(),
             total: 0,
-            used: 0,
         }
     }
 
@@ -148,6 +149,26 @@ impl SlabByteAllocator {
         Ok(())
     }
 
+    /// Called when the current heap had no block for `up` (a layout as [`routed`] passes it
+    /// upstream): the error if no block could ever serve it, or else a block of a fresh heap,
+    /// if no block is live.
+    #[cold]
+    fn alloc_failed(&mut self, up: Layout) -> AllocResult<usize> {
+        // `block_size(up)` is that of the layout asked for, with the same alignment: `routed`
+        // changes only sizes of up to 4096 with an alignment `a > 4096`, into 4097, and both
+        // give blocks of `a` bytes.
+        if block_size(up) > MAX_BLOCK {
+            // The buddy part has no larger block (its orders stop at 31); a fresh heap would
+            // not help.
+            return Err(if up.align() > MAX_BLOCK {
+                AllocError::InvalidParam
+            } else {
+                AllocError::NoMemory
+            });
+        }
+        self.alloc_from_fresh_heap(up)
+    }
+
     /// Allocates `up` from a fresh upstream heap over the same regions, if no block is live;
     /// called when the current heap has no block for it.
     ///
@@ -159,7 +180,7 @@ impl SlabByteAllocator {
     /// Runs only on this failure path: O(regions), plus upstream's O(log size) per region.
     #[cold]
     fn alloc_from_fresh_heap(&mut self, up: Layout) -> AllocResult<usize> {
-        if self.used != 0 {
+        if self.used_bytes() != 0 {
             return Err(AllocError::NoMemory);
         }
         // Every held region passed `usable` when it was added.
@@ -170,8 +191,8 @@ impl SlabByteAllocator {
         let Some((first, last)) = regions.next() else {
             return Err(AllocError::NoMemory);
         };
-        // SAFETY: `used` is 0 and every live block adds at least 64 to it, so no block is
-        // live and all the memory of the trimmed regions is the allocator's, as when it was
+        // SAFETY: `used_bytes` is 0 and every live block adds at least 64 to it, so no block
+        // is live and all the memory of the trimmed regions is the allocator's, as when it was
         // added (valid for reads and writes, used by nothing else: `init`'s contract). The
         // old heap, which held pointers into it, is dropped below without being used again.
         // The regions are pairwise disjoint (`Regions`). The first one held is the first
@@ -198,7 +219,7 @@ impl fmt::Debug for SlabByteAllocator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SlabByteAllocator")
             .field("total_bytes", &self.total)
-            .field("used_bytes", &self.used)
+            .field("used_bytes", &self.used_bytes())
             .field("regions", &self.regions.len())
             .finish()
     }
@@ -252,8 +273,9 @@ impl BaseAllocator for SlabByteAllocator {
 // that size (slab blocks: a slab is a 4096-aligned buddy block cut into blocks of its class;
 // buddy blocks: aligned to their size), which is at least `layout.size()` and a multiple of
 // `layout.align()`. `routed` sends every request a slab could not align to the buddy part.
-// `used` moves by exactly `block_size` per block, and the blocks of live requests are
-// disjoint parts of the trimmed regions, so `used <= total`.
+// `used_bytes` is exactly the sum of `block_size` over the live blocks (see its comment), and
+// the blocks of live requests are disjoint parts of the trimmed regions, so it is at most
+// `total`.
 unsafe impl ByteAllocator for SlabByteAllocator {
     /// Allocates a block of `max(size.next_power_of_two(), align, 64)` bytes.
     ///
@@ -268,23 +290,20 @@ unsafe impl ByteAllocator for SlabByteAllocator {
         let Some(heap) = self.heap.as_mut() else {
             return Err(AllocError::NoMemory);
         };
-        let block = block_size(layout);
-        if block > MAX_BLOCK {
-            return Err(too_large(layout));
-        }
         let Some(up) = routed(layout) else {
             return Err(AllocError::InvalidParam);
         };
-        let result = heap.allocate(up);
-        let addr = match result {
+        // No size check is needed first: a block above `MAX_BLOCK` has a buddy order of 32 or
+        // more (`Layout` keeps `size <= isize::MAX`, so rounding it up cannot overflow), past
+        // the buddy part's last free list, so upstream fails with nothing changed.
+        let addr = match heap.allocate(up) {
             Ok(addr) => addr,
-            Err(_) => self.alloc_from_fresh_heap(up)?,
+            Err(_) => self.alloc_failed(up)?,
         };
         debug_assert!(
-            addr >= PAGE && addr % block == 0,
+            addr >= PAGE && addr % block_size(layout) == 0,
             "upstream block misplaced"
         );
-        self.used += block;
         // SAFETY: every block lies inside a trimmed region, all of whose addresses are at
         // least `PAGE` (page 0 is excluded by `usable`), so `addr` is not 0.
         Ok(unsafe { NonNull::new_unchecked(core::ptr::with_exposed_provenance_mut(addr)) })
@@ -299,10 +318,9 @@ unsafe impl ByteAllocator for SlabByteAllocator {
     /// list of its order at each order it merges into: O(free blocks of those orders).
     #[inline]
     unsafe fn dealloc(&mut self, pos: NonNull<u8>, layout: Layout) {
-        let Some(heap) = self.heap.as_mut() else {
-            // No block was ever allocated: `dealloc`'s contract cannot be kept.
-            return;
-        };
+        // SAFETY: `pos` came from `alloc` (`dealloc`'s contract), which hands out blocks only
+        // once the heap exists, and it is never removed (only replaced).
+        let heap = unsafe { self.heap.as_mut().unwrap_unchecked() };
         // SAFETY: `layout` is one `alloc` accepted (`dealloc`'s contract), and `alloc` accepts
         // only layouts for which `routed` is `Some`.
         let up = unsafe { routed(layout).unwrap_unchecked() };
@@ -310,7 +328,6 @@ unsafe impl ByteAllocator for SlabByteAllocator {
         // `routed(layout)` upstream, so upstream gets back its own block with its own layout;
         // the caller no longer uses it (`dealloc`'s contract).
         unsafe { heap.deallocate(pos.as_ptr() as usize, up) };
-        self.used -= block_size(layout);
     }
 
     /// Resizes a block; a slab block whose new size keeps its size class stays in place.
@@ -357,9 +374,34 @@ unsafe impl ByteAllocator for SlabByteAllocator {
         self.total
     }
 
+    /// The sum of the live blocks' sizes, from upstream's counters.
+    ///
+    /// # Time complexity
+    ///
+    /// O(1): seven multiplications and a few additions.
     #[inline]
     fn used_bytes(&self) -> usize {
-        self.used
+        let Some(heap) = self.heap.as_ref() else {
+            return 0;
+        };
+        // Upstream's counters, with `S` the memory of all slabs (each slab's blocks times its
+        // class), `U` the live slab blocks times their classes, and `B` the buddy blocks
+        // handed out, each counted as `max(size.next_power_of_two(), align, 8)` of the layout
+        // passed upstream:
+        // - `heap.total_bytes()` = `S` + the buddy part's total, which is `self.total`: the
+        //   trimmed regions are multiples of 4096, and `add_to_heap` counts every byte of them;
+        // - `heap.used_bytes()` = `U` + the buddy part's allocated bytes, which are `B` plus
+        //   the slabs' own buddy blocks: a slab of class `c` takes a buddy block of
+        //   `64 * c` bytes (a power of two of at least 4096) with alignment 4096, counted as
+        //   exactly `64 * c`, so those add up to `S`.
+        // So `used + total - total_bytes` = `U + B`, with no intermediate overflow (`U + S + B`
+        // and `S + total` are bytes of the regions, counted at most twice). `U` is the sum of
+        // `block_size` over live slab blocks (upstream's class is the smallest of 64..=4096
+        // that holds both size and alignment). For a buddy block, `block_size` is the same as
+        // upstream's count: the size passed upstream is above 4096, so the 64 and 8 floors do
+        // not matter, and a request `routed` to 4097 bytes with alignment `a > 4096` counts
+        // `max(8192, a) = a = block_size`.
+        heap.used_bytes() + self.total - heap.total_bytes()
     }
 }
 
@@ -381,23 +423,25 @@ fn block_size(layout: Layout) -> usize {
 /// `allocate`, so the same rewrite is applied on both.
 #[inline]
 fn routed(layout: Layout) -> Option<Layout> {
-    if layout.align() > MAX_CLASS && layout.size() <= MAX_CLASS {
+    // One comparison on the common path; alignments above 4096 are rare.
+    if layout.align() <= MAX_CLASS {
+        Some(layout)
+    } else {
+        routed_large_align(layout)
+    }
+}
+
+/// [`routed`] for an alignment above 4096.
+#[cold]
+#[inline(never)]
+fn routed_large_align(layout: Layout) -> Option<Layout> {
+    if layout.size() <= MAX_CLASS {
         // Upstream would serve this from the 4096-byte slab, aligned to 4096 only. A size
         // above 4096 sends it to the buddy part, whose block of
         // `max(4097.next_power_of_two(), align) = align` bytes is aligned to `align`.
         Layout::from_size_align(MAX_CLASS + 1, layout.align()).ok()
     } else {
         Some(layout)
-    }
-}
-
-/// The error for a layout whose block exceeds [`MAX_BLOCK`].
-#[cold]
-fn too_large(layout: Layout) -> AllocError {
-    if layout.align() > MAX_BLOCK {
-        AllocError::InvalidParam
-    } else {
-        AllocError::NoMemory
     }
 }
 

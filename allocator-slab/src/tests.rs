@@ -5,7 +5,7 @@ use std::{format, vec::Vec};
 
 use allocator_core::{AllocError, BaseAllocator, ByteAllocator};
 
-use crate::{MAX_REGIONS, SlabByteAllocator};
+use crate::{MAX_REGIONS, SlabByteAllocator, block_size};
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * KIB;
@@ -628,6 +628,69 @@ fn used_bytes_counts_live_block_sizes_exactly() {
     }
     assert_eq!(heap.used_bytes(), 0);
     assert_eq!(heap.total_bytes(), MIB);
+}
+
+/// Guard: `used_bytes` is worked out from upstream's counters, which count slab memory twice
+/// (as slab blocks and as the buddy blocks the slabs take). It must equal the sum of the live
+/// blocks' sizes exactly, over several regions, while slabs of every class grow, and after the
+/// heap is rebuilt.
+#[test]
+fn used_bytes_from_upstream_counters_is_exact() {
+    let (steps, region) = if cfg!(miri) {
+        (150, 256 * KIB)
+    } else {
+        (3000, 4 * MIB)
+    };
+    let mem = Mem::new(3 * region, 4096);
+    let base = mem.addr();
+    let mut heap = SlabByteAllocator::new();
+    // SAFETY: inside `mem`, which outlives `heap`; disjoint thirds, the middle one a hole
+    // except for 40 KiB (more than a multiple of 32 KiB, so `add_memory` sees an odd size).
+    unsafe {
+        heap.init(base, region).unwrap();
+        heap.add_memory(base + 2 * region, region).unwrap();
+        heap.add_memory(base + region + 4096, 40 * KIB).unwrap();
+    }
+    let total = 2 * region + 40 * KIB;
+    assert_eq!(heap.total_bytes(), total);
+    let expected = |live: &[Block]| -> usize { live.iter().map(|b| block_size(b.layout)).sum() };
+    let mut rng = XorShift(0x5EED_0F5A_B5A1_1077);
+    let mut live: Vec<Block> = Vec::new();
+    for round in 0..2u8 {
+        for step in 0..steps {
+            if rng.below(5) < 2 && !live.is_empty() {
+                let b = live.swap_remove(rng.below(live.len()));
+                free_block(&mut heap, b);
+            } else {
+                let size = match rng.below(4) {
+                    0 => rng.below(65),
+                    1 => rng.below(4097),
+                    2 => rng.below(40_000),
+                    _ => rng.below(300),
+                };
+                let align = 1 << rng.below(15);
+                let seed = u8::try_from(step % 251).unwrap() ^ round;
+                match alloc_block(&mut heap, layout(size, align), seed) {
+                    Ok(b) => live.push(b),
+                    Err(e) => assert_eq!(e, AllocError::NoMemory),
+                }
+            }
+            assert_eq!(heap.used_bytes(), expected(&live), "step {step}");
+            assert_eq!(heap.total_bytes(), total);
+        }
+        free_all(&mut heap, std::mem::take(&mut live));
+        assert_eq!(heap.used_bytes(), 0);
+        // Every page to the 64-byte class, then freed: slabs keep their memory, so the large
+        // request fails on this heap and is served by a rebuilt one.
+        let (blocks, _) = fill(&mut heap, &[64]);
+        free_all(&mut heap, blocks);
+        assert_eq!(heap.used_bytes(), 0);
+        let big = alloc_block(&mut heap, layout(region / 2, 8), 9).unwrap();
+        assert_eq!(heap.used_bytes(), region / 2);
+        free_block(&mut heap, big);
+        assert_eq!(heap.used_bytes(), 0);
+        assert_eq!(heap.total_bytes(), total);
+    }
 }
 
 /// `used_bytes` stays within its bounds under random interleavings and returns exactly to
