@@ -91,8 +91,9 @@ const MAX_POOL: Option<usize> = if (G.trailing_zeros() as usize) + FLLEN < usize
 /// [`total_bytes`](ByteAllocator::total_bytes) is the sum of the free blocks rlsf made from the
 /// regions: each trimmed region less one granule of sentinel per pool. All of it can be handed
 /// out. [`used_bytes`](ByteAllocator::used_bytes) is the sum of the live blocks' sizes, header
-/// and padding included, read from the block header rlsf keeps: one addition per `alloc` and
-/// `dealloc`.
+/// and padding included: one addition per `alloc` and `dealloc`, of a size worked out from the
+/// layout (and, for an alignment of a granule or more, from the padding rlsf records before
+/// the payload).
 ///
 /// # Examples
 ///
@@ -206,25 +207,21 @@ unsafe impl ByteAllocator for TlsfByteAllocator {
     /// - [`AllocError::InvalidParam`]: an alignment above the largest block a pool can have.
     #[inline]
     fn alloc(&mut self, layout: Layout) -> AllocResult<NonNull<u8>> {
-        let ptr = self
-            .tlsf
-            .allocate(layout)
-            .ok_or_else(|| alloc_error(layout))?;
-        // SAFETY: `ptr` was just allocated by `self.tlsf` with `layout.align()`.
-        let block = unsafe { block_size(ptr, layout.align()) };
-        debug_assert!(
-            block % G == 0 && block >= G && block - G / 2 >= layout.size(),
-            "rlsf's block header changed"
-        );
+        let Some(ptr) = self.tlsf.allocate(layout) else {
+            return Err(alloc_error(layout));
+        };
+        // SAFETY: `ptr` was just allocated by `self.tlsf` with `layout`.
+        let block = unsafe { block_size(ptr, layout) };
         self.used += block;
         Ok(ptr)
     }
 
     #[inline]
     unsafe fn dealloc(&mut self, pos: NonNull<u8>, layout: Layout) {
-        // SAFETY: `pos` is a live block of `self.tlsf` allocated with `layout.align()` (the
-        // caller's contract of `dealloc`; `realloc` keeps the alignment).
-        self.used -= unsafe { block_size(pos, layout.align()) };
+        // SAFETY: `pos` is a live block of `self.tlsf` allocated with `layout` (the caller's
+        // contract of `dealloc`; for a block from `realloc`, rlsf made it for the new size
+        // with the old alignment).
+        self.used -= unsafe { block_size(pos, layout) };
         // SAFETY: as above; it is freed once.
         unsafe { self.tlsf.deallocate(pos, layout.align()) };
     }
@@ -236,6 +233,7 @@ unsafe impl ByteAllocator for TlsfByteAllocator {
     /// # Errors
     ///
     /// As for the trait.
+    #[inline]
     unsafe fn realloc(
         &mut self,
         pos: NonNull<u8>,
@@ -244,17 +242,15 @@ unsafe impl ByteAllocator for TlsfByteAllocator {
     ) -> AllocResult<NonNull<u8>> {
         let new =
             Layout::from_size_align(new_size, old.align()).map_err(|_| AllocError::InvalidParam)?;
-        // SAFETY: `pos` is a live block of `self.tlsf` allocated with `old.align()` (the
-        // caller's contract of `realloc`).
-        let old_block = unsafe { block_size(pos, old.align()) };
+        // SAFETY: `pos` is a live block of `self.tlsf` allocated with `old` (the caller's
+        // contract of `realloc`). Read before `reallocate`, which may move the padding.
+        let old_block = unsafe { block_size(pos, old) };
         // SAFETY: as above; `new` has the same alignment. On `None` rlsf changed nothing.
-        let moved = unsafe { self.tlsf.reallocate(pos, new) }.ok_or_else(|| alloc_error(new))?;
-        // SAFETY: `moved` is the block rlsf just resized or made, with alignment `old.align()`.
-        let new_block = unsafe { block_size(moved, old.align()) };
-        debug_assert!(
-            new_block % G == 0 && new_block >= G && new_block - G / 2 >= new_size,
-            "rlsf's block header changed"
-        );
+        let Some(moved) = (unsafe { self.tlsf.reallocate(pos, new) }) else {
+            return Err(alloc_error(new));
+        };
+        // SAFETY: `moved` is the block rlsf just resized or made for `new`.
+        let new_block = unsafe { block_size(moved, new) };
         self.used = self.used - old_block + new_block;
         Ok(moved)
     }
@@ -280,33 +276,52 @@ fn alloc_error(layout: Layout) -> AllocError {
     }
 }
 
-/// The size of the block rlsf made for the live allocation at `ptr`, header and padding
-/// included: what it withholds from other requests.
+/// The size of the block rlsf made for the live allocation at `ptr` of `layout`, header and
+/// padding included: what it withholds from other requests.
 ///
-/// Reads the block header where rlsf 0.2 finds it (`Tlsf::used_block_hdr_for_allocation`,
-/// private upstream): for an alignment below `G`, the header (the size word, then the previous
-/// block's address: `G / 2` bytes) ends right at the payload; for larger alignments the word
-/// right before the payload points to the header. The size word is the block size, a multiple
-/// of `G`, with flags in its two low bits. `tests::block_sizes_match_rlsf` checks this against
-/// rlsf's own block walk.
+/// rlsf 0.2 gives every used block exactly `round_up(overhead + size, G)` bytes, `overhead`
+/// being the distance from the block's start (its header) to the payload: `allocate`,
+/// `reallocate` in place (shrinking, growing, or moving down) all compute that size and split
+/// off the rest of the free space as a free block of its own, which is always possible because
+/// both are multiples of `G` and a free block needs only `G` bytes. So the size follows from
+/// the layout and the overhead, without reading the size word:
+/// - for an alignment below `G` the header (the size word, then the previous block's address:
+///   `G / 2` bytes) ends right at the payload, so `overhead = G / 2`, known without a read;
+/// - for larger alignments the word right before the payload points to the header
+///   (`Tlsf::used_block_hdr_for_allocation`, private upstream): one read.
+///
+/// `tests::block_sizes_match_rlsf` checks the sum of these against rlsf's own block walk.
 ///
 /// # Safety
 ///
-/// `ptr` is a live allocation of this allocator's `Tlsf` made with alignment `align`.
+/// `ptr` is a live allocation of this allocator's `Tlsf`, made (or last resized) by rlsf for
+/// `layout`: its size and alignment.
 #[inline]
-unsafe fn block_size(ptr: NonNull<u8>, align: usize) -> usize {
-    let header: *const usize = if align >= G {
+unsafe fn block_size(ptr: NonNull<u8>, layout: Layout) -> usize {
+    let overhead = if layout.align() >= G {
         // SAFETY: for this alignment rlsf writes the header's address into the word before
         // the payload, inside the block (the payload starts at least `G / 2` bytes after the
-        // header, and is aligned to `G`, so the word is aligned).
-        unsafe { ptr.as_ptr().cast::<*const usize>().sub(1).read() }
+        // header, and is aligned to `G`, so the word is aligned), and keeps it while the block
+        // is live.
+        let header = unsafe { ptr.as_ptr().cast::<*const u8>().sub(1).read() };
+        ptr.as_ptr().addr() - header.addr()
     } else {
-        // The header starts `G / 2` bytes before the payload, at a multiple of `G`.
-        ptr.as_ptr().wrapping_sub(G / 2).cast::<usize>()
+        // The header ends right at the payload.
+        G / 2
     };
-    // SAFETY: `header` is the block's header, which rlsf keeps initialised while the block is
-    // live; its first word is the size.
-    (unsafe { header.read() }) & !(G - 1)
+    // No overflow: rlsf computed the same sum (with checks) for a block it made.
+    let block = (overhead + layout.size() + (G - 1)) & !(G - 1);
+    // In debug builds, check against the size word of the header (the block size, a multiple
+    // of `G`, with flags in its two low bits).
+    #[cfg(debug_assertions)]
+    {
+        let header = ptr.as_ptr().wrapping_sub(overhead).cast::<usize>();
+        // SAFETY: `header` is the block's header, which rlsf keeps initialised while the
+        // block is live; its first word is the size.
+        let size_word = unsafe { header.read() };
+        debug_assert_eq!(block, size_word & !(G - 1), "rlsf's block layout changed");
+    }
+    block
 }
 
 /// The part of `[start, end)` that rlsf can make a pool of, or `None` if it is shorter than two
