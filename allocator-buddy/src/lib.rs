@@ -141,7 +141,8 @@ impl BaseAllocator for BuddyByteAllocator {
 // SAFETY: every block is a buddy block carved from the regions given (1), of
 // `max(size.next_power_of_two(), align, MIN_BLOCK)` bytes and aligned to that size, so to
 // `align` (2); buddy blocks never overlap and each request gets its own, a size-0 one too
-// (3, 4); `realloc` is the trait's default (5); the statistics are upstream's counts of the
+// (3, 4); `realloc` allocates, copies `min(old, new)` bytes and frees, and on error has
+// changed nothing (5); the statistics are upstream's counts of the
 // regions' bytes and of the live blocks' sizes (6).
 unsafe impl ByteAllocator for BuddyByteAllocator {
     /// # Errors
@@ -160,9 +161,43 @@ unsafe impl ByteAllocator for BuddyByteAllocator {
 
     #[inline]
     unsafe fn dealloc(&mut self, pos: NonNull<u8>, layout: Layout) {
-        // SAFETY: `pos` came from `alloc` (or the default `realloc`, through `alloc`) of this
-        // heap with `layout` and is freed once (the caller's contract of `dealloc`).
+        // SAFETY: `pos` came from `alloc` (or `realloc`, through `alloc`) of this heap with
+        // `layout` and is freed once (the caller's contract of `dealloc`).
         unsafe { self.heap.dealloc(pos, layout) }
+    }
+
+    /// Allocates, copies and frees: the trait's provided method, repeated here only so that
+    /// it is `#[inline]` and folds into the caller like `alloc` and `dealloc` do.
+    ///
+    /// (Resizing in place within the same buddy block is not done: upstream's `dealloc`
+    /// subtracts the layout's size from a counter that `alloc` added the old size to, so after
+    /// growing that counter could underflow, a panic in debug builds.)
+    ///
+    /// # Errors
+    ///
+    /// As for the trait.
+    #[inline]
+    unsafe fn realloc(
+        &mut self,
+        pos: NonNull<u8>,
+        old: Layout,
+        new_size: usize,
+    ) -> AllocResult<NonNull<u8>> {
+        let new =
+            Layout::from_size_align(new_size, old.align()).map_err(|_| AllocError::InvalidParam)?;
+        let new_pos = self.alloc(new)?;
+        // SAFETY: `pos` is live for `old.size()` bytes (the caller's contract), `new_pos` is a
+        // fresh block of at least `new_size` bytes, and live blocks never overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                pos.as_ptr(),
+                new_pos.as_ptr(),
+                old.size().min(new_size),
+            );
+        }
+        // SAFETY: `pos` and `old` are as allocated (the caller's contract), freed once here.
+        unsafe { self.dealloc(pos, old) };
+        Ok(new_pos)
     }
 
     #[inline]

@@ -337,6 +337,7 @@ unsafe impl ByteAllocator for SlabByteAllocator {
     /// # Time complexity
     ///
     /// O(1) in place; otherwise that of `alloc` plus a copy plus `dealloc`.
+    #[inline]
     unsafe fn realloc(
         &mut self,
         pos: NonNull<u8>,
