@@ -38,18 +38,61 @@ pub trait ByteHeap {
     unsafe fn dealloc(&mut self, ptr: NonNull<u8>, layout: Layout);
 
     /// Resizes a block to `new_size` (not 0) bytes, keeping its alignment; `None` leaves the
-    /// old block intact.
+    /// old block intact. The provided one allocates, copies and frees, for heaps with no
+    /// resize of their own.
     ///
     /// # Safety
     ///
     /// As for [`dealloc`](Self::dealloc); on success only the returned block may be used.
+    #[inline]
     unsafe fn realloc(
         &mut self,
         ptr: NonNull<u8>,
         old: Layout,
         new_size: usize,
-    ) -> Option<NonNull<u8>>;
+    ) -> Option<NonNull<u8>> {
+        // SAFETY: the caller's contract is the same.
+        unsafe { realloc_by_copy(self, ptr, old, new_size) }
+    }
 }
+
+/// Allocate, copy, free: the resize of a heap that has no better one.
+///
+/// # Safety
+///
+/// As for [`ByteHeap::realloc`].
+#[inline]
+pub(crate) unsafe fn realloc_by_copy<H: ByteHeap + ?Sized>(
+    heap: &mut H,
+    ptr: NonNull<u8>,
+    old: Layout,
+    new_size: usize,
+) -> Option<NonNull<u8>> {
+    // SAFETY: `old.align()` is valid and the scenarios keep sizes far below `isize::MAX`.
+    let new = unsafe { Layout::from_size_align_unchecked(new_size, old.align()) };
+    let new_ptr = heap.alloc(new)?;
+    // SAFETY: both blocks are live, disjoint and at least this long.
+    unsafe {
+        std::ptr::copy_nonoverlapping(ptr.as_ptr(), new_ptr.as_ptr(), old.size().min(new_size))
+    };
+    // SAFETY: `ptr` with `old` is the caller's live block, freed once.
+    unsafe { heap.dealloc(ptr, old) };
+    Some(new_ptr)
+}
+
+/// A `Debug` impl that prints only the type's name, for the adapters of
+/// [`upstream`](crate::upstream) and [`peers`](crate::peers): their upstream internals are not
+/// worth printing.
+macro_rules! debug_as_name {
+    ($ty:ident) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(stringify!($ty))
+            }
+        }
+    };
+}
+pub(crate) use debug_as_name;
 
 impl<A: ByteAllocator + Default> ByteHeap for A {
     unsafe fn new_in(start: *mut u8, size: usize) -> Self {

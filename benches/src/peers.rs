@@ -3,23 +3,18 @@
 //! backend without its in-place `realloc`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::fmt;
 use std::ptr::NonNull;
 
 use allocator::{AllocResult, BaseAllocator, ByteAllocator};
 
-use crate::heap::{ByteHeap, PageHeap};
-use crate::upstream::{PAGE, realloc_by_copy};
+use crate::heap::{ByteHeap, PageHeap, debug_as_name, realloc_by_copy};
+use crate::upstream::PAGE;
 
 /// talc 5: `Talc<Manual, DefaultBinning>` given the region with `claim`; resizes in place
 /// when it can, as talc's own `Allocator` impls do.
 pub struct TalcHeap(talc::base::Talc<talc::source::Manual, talc::DefaultBinning>);
 
-impl fmt::Debug for TalcHeap {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TalcHeap")
-    }
-}
+debug_as_name!(TalcHeap);
 
 impl ByteHeap for TalcHeap {
     unsafe fn new_in(start: *mut u8, size: usize) -> Self {
@@ -60,11 +55,7 @@ impl ByteHeap for TalcHeap {
 /// linked_list_allocator 0.10: its `Heap`, first fit; it has no resize of its own.
 pub struct LinkedListHeap(linked_list_allocator::Heap);
 
-impl fmt::Debug for LinkedListHeap {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("LinkedListHeap")
-    }
-}
+debug_as_name!(LinkedListHeap);
 
 impl ByteHeap for LinkedListHeap {
     unsafe fn new_in(start: *mut u8, size: usize) -> Self {
@@ -83,17 +74,6 @@ impl ByteHeap for LinkedListHeap {
     unsafe fn dealloc(&mut self, ptr: NonNull<u8>, layout: Layout) {
         // SAFETY: the caller's contract is upstream's.
         unsafe { self.0.deallocate(ptr, layout) }
-    }
-
-    #[inline]
-    unsafe fn realloc(
-        &mut self,
-        ptr: NonNull<u8>,
-        old: Layout,
-        new_size: usize,
-    ) -> Option<NonNull<u8>> {
-        // SAFETY: the caller's contract.
-        unsafe { realloc_by_copy(self, ptr, old, new_size) }
     }
 }
 
@@ -193,11 +173,7 @@ impl ByteHeap for BumpHeap {
 /// power of two.
 pub struct BuddyFrames(buddy_system_allocator::FrameAllocator<33>);
 
-impl fmt::Debug for BuddyFrames {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BuddyFrames")
-    }
-}
+debug_as_name!(BuddyFrames);
 
 impl PageHeap for BuddyFrames {
     fn new_boxed(start: usize, size: usize) -> Box<Self> {

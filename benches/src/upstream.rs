@@ -11,7 +11,7 @@ use std::ptr::NonNull;
 
 use bitmap_allocator::BitAlloc;
 
-use crate::heap::{ByteHeap, IdHeap, PageHeap};
+use crate::heap::{ByteHeap, IdHeap, PageHeap, debug_as_name};
 
 /// First-level length of the TLSF: the same as `allocator-tlsf` uses on 64-bit targets.
 pub const TLSF_FLLEN: usize = 29;
@@ -24,11 +24,7 @@ type Tlsf = rlsf::Tlsf<'static, u32, u32, TLSF_FLLEN, TLSF_SLLEN>;
 /// `rlsf` 0.2 raw: `Tlsf<'static, u32, u32, 29, 32>` given the whole region as one pool.
 pub struct RawTlsf(Tlsf);
 
-impl fmt::Debug for RawTlsf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RawTlsf")
-    }
-}
+debug_as_name!(RawTlsf);
 
 impl ByteHeap for RawTlsf {
     unsafe fn new_in(start: *mut u8, size: usize) -> Self {
@@ -70,11 +66,7 @@ impl ByteHeap for RawTlsf {
 /// `buddy_system_allocator` 0.13 raw: `Heap<32>`.
 pub struct RawBuddy(buddy_system_allocator::Heap<32>);
 
-impl fmt::Debug for RawBuddy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RawBuddy")
-    }
-}
+debug_as_name!(RawBuddy);
 
 impl ByteHeap for RawBuddy {
     unsafe fn new_in(start: *mut u8, size: usize) -> Self {
@@ -94,28 +86,13 @@ impl ByteHeap for RawBuddy {
         // SAFETY: the caller's contract is upstream's.
         unsafe { self.0.dealloc(ptr, layout) }
     }
-
-    #[inline]
-    unsafe fn realloc(
-        &mut self,
-        ptr: NonNull<u8>,
-        old: Layout,
-        new_size: usize,
-    ) -> Option<NonNull<u8>> {
-        // SAFETY: the caller's contract.
-        unsafe { realloc_by_copy(self, ptr, old, new_size) }
-    }
 }
 
 /// `ax_slab_allocator` 0.4 raw: its `Heap` over the region (4096-aligned, a multiple of
 /// 32 KiB, as upstream asserts).
 pub struct RawSlab(ax_slab_allocator::Heap);
 
-impl fmt::Debug for RawSlab {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RawSlab")
-    }
-}
+debug_as_name!(RawSlab);
 
 impl ByteHeap for RawSlab {
     unsafe fn new_in(start: *mut u8, size: usize) -> Self {
@@ -137,41 +114,6 @@ impl ByteHeap for RawSlab {
         // SAFETY: the caller's contract is upstream's.
         unsafe { self.0.deallocate(ptr.as_ptr() as usize, layout) }
     }
-
-    #[inline]
-    unsafe fn realloc(
-        &mut self,
-        ptr: NonNull<u8>,
-        old: Layout,
-        new_size: usize,
-    ) -> Option<NonNull<u8>> {
-        // SAFETY: the caller's contract.
-        unsafe { realloc_by_copy(self, ptr, old, new_size) }
-    }
-}
-
-/// Allocate, copy, free: the resize of a heap that has no better one.
-///
-/// # Safety
-///
-/// As for [`ByteHeap::realloc`].
-#[inline]
-pub(crate) unsafe fn realloc_by_copy<H: ByteHeap + ?Sized>(
-    heap: &mut H,
-    ptr: NonNull<u8>,
-    old: Layout,
-    new_size: usize,
-) -> Option<NonNull<u8>> {
-    // SAFETY: `old.align()` is valid and the scenarios keep sizes far below `isize::MAX`.
-    let new = unsafe { Layout::from_size_align_unchecked(new_size, old.align()) };
-    let new_ptr = heap.alloc(new)?;
-    // SAFETY: both blocks are live, disjoint and at least this long.
-    unsafe {
-        std::ptr::copy_nonoverlapping(ptr.as_ptr(), new_ptr.as_ptr(), old.size().min(new_size))
-    };
-    // SAFETY: `ptr` with `old` is the caller's live block, freed once.
-    unsafe { heap.dealloc(ptr, old) };
-    Some(new_ptr)
 }
 
 /// The size of a page in the page scenarios.
@@ -227,11 +169,7 @@ impl PageHeap for RawBitmapPages {
 /// `bitmap-allocator` 0.4 raw as an ID allocator: `BitAlloc64K`, bit `i` being ID `i`.
 pub struct RawBitmapIds(bitmap_allocator::BitAlloc64K);
 
-impl fmt::Debug for RawBitmapIds {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RawBitmapIds")
-    }
-}
+debug_as_name!(RawBitmapIds);
 
 impl IdHeap for RawBitmapIds {
     fn new_boxed(start: usize, count: usize) -> Box<Self> {
