@@ -107,79 +107,55 @@ impl<H: ByteHeap> HeapRc<H> {
     }
 }
 
+/// The methods of an `Allocator` trait (allocator-api2's, or core's with the `nightly`
+/// feature), whose error type is `$err`.
+macro_rules! allocator_methods {
+    ($err:path) => {
+        #[inline]
+        fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, $err> {
+            self.allocate_block(layout).ok_or($err)
+        }
+
+        #[inline]
+        unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
+            // SAFETY: the trait's contract.
+            unsafe { self.deallocate_block(ptr, layout) }
+        }
+
+        #[inline]
+        unsafe fn grow(
+            &self,
+            ptr: NonNull<u8>,
+            old: Layout,
+            new: Layout,
+        ) -> Result<NonNull<[u8]>, $err> {
+            // SAFETY: the trait's contract.
+            unsafe { self.resize_block(ptr, old, new) }.ok_or($err)
+        }
+
+        #[inline]
+        unsafe fn shrink(
+            &self,
+            ptr: NonNull<u8>,
+            old: Layout,
+            new: Layout,
+        ) -> Result<NonNull<[u8]>, $err> {
+            // SAFETY: the trait's contract.
+            unsafe { self.resize_block(ptr, old, new) }.ok_or($err)
+        }
+    };
+}
+
 // SAFETY: blocks come from the heap, which hands out disjoint blocks of at least the asked
 // size and alignment in memory that outlives the handle (`ByteHeap::new_in`'s contract, kept
 // by the workloads, which drop every handle before the region); zero-size blocks are dangling
 // and never reach the heap; clones share one heap.
 unsafe impl<H: ByteHeap> allocator_api2::alloc::Allocator for HeapRc<H> {
-    #[inline]
-    fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
-        self.allocate_block(layout)
-            .ok_or(allocator_api2::alloc::AllocError)
-    }
-
-    #[inline]
-    unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
-        // SAFETY: the trait's contract.
-        unsafe { self.deallocate_block(ptr, layout) }
-    }
-
-    #[inline]
-    unsafe fn grow(
-        &self,
-        ptr: NonNull<u8>,
-        old: Layout,
-        new: Layout,
-    ) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
-        // SAFETY: the trait's contract.
-        unsafe { self.resize_block(ptr, old, new) }.ok_or(allocator_api2::alloc::AllocError)
-    }
-
-    #[inline]
-    unsafe fn shrink(
-        &self,
-        ptr: NonNull<u8>,
-        old: Layout,
-        new: Layout,
-    ) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
-        // SAFETY: the trait's contract.
-        unsafe { self.resize_block(ptr, old, new) }.ok_or(allocator_api2::alloc::AllocError)
-    }
+    allocator_methods!(allocator_api2::alloc::AllocError);
 }
 
 #[cfg(feature = "nightly")]
 // SAFETY: as for the allocator-api2 impl above.
 unsafe impl<H: ByteHeap> core::alloc::Allocator for HeapRc<H> {
-    #[inline]
-    fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, core::alloc::AllocError> {
-        self.allocate_block(layout).ok_or(core::alloc::AllocError)
-    }
-
-    #[inline]
-    unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
-        // SAFETY: the trait's contract.
-        unsafe { self.deallocate_block(ptr, layout) }
-    }
-
-    #[inline]
-    unsafe fn grow(
-        &self,
-        ptr: NonNull<u8>,
-        old: Layout,
-        new: Layout,
-    ) -> Result<NonNull<[u8]>, core::alloc::AllocError> {
-        // SAFETY: the trait's contract.
-        unsafe { self.resize_block(ptr, old, new) }.ok_or(core::alloc::AllocError)
-    }
-
-    #[inline]
-    unsafe fn shrink(
-        &self,
-        ptr: NonNull<u8>,
-        old: Layout,
-        new: Layout,
-    ) -> Result<NonNull<[u8]>, core::alloc::AllocError> {
-        // SAFETY: the trait's contract.
-        unsafe { self.resize_block(ptr, old, new) }.ok_or(core::alloc::AllocError)
-    }
+    allocator_methods!(core::alloc::AllocError);
 }
