@@ -4,10 +4,29 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
+use benches::UnitContender;
 use benches::contenders::{id_contenders, page_contenders};
 use benches::plan::Plan;
 use benches::scenarios::actions::Passes;
 use benches::scenarios::pages::UnitScript;
+
+/// One group a script, one benchmark a row in each.
+fn bench_scripts(c: &mut Criterion, scripts: &[(&str, UnitScript)], rows: &[UnitContender]) {
+    for (name, script) in scripts {
+        let mut group = c.benchmark_group(*name);
+        group.sample_size(10);
+        for row in rows {
+            group.bench_with_input(
+                BenchmarkId::from_parameter(row.name),
+                script,
+                |b, script| {
+                    b.iter_custom(|iters| (row.run)(script, Passes::exactly(iters)).elapsed);
+                },
+            );
+        }
+        group.finish();
+    }
+}
 
 fn pages(c: &mut Criterion) {
     let plan = Plan::for_criterion();
@@ -21,20 +40,7 @@ fn pages(c: &mut Criterion) {
             UnitScript::singles(plan.page_space, plan.unit_actions),
         ),
     ];
-    for (name, script) in &scripts {
-        let mut group = c.benchmark_group(*name);
-        group.sample_size(10);
-        for row in page_contenders() {
-            group.bench_with_input(
-                BenchmarkId::from_parameter(row.name),
-                script,
-                |b, script| {
-                    b.iter_custom(|iters| (row.run)(script, Passes::exactly(iters)).elapsed);
-                },
-            );
-        }
-        group.finish();
-    }
+    bench_scripts(c, &scripts, &page_contenders());
 }
 
 fn ids(c: &mut Criterion) {
@@ -49,20 +55,7 @@ fn ids(c: &mut Criterion) {
             UnitScript::singles(plan.id_space, plan.unit_actions),
         ),
     ];
-    for (name, script) in &scripts {
-        let mut group = c.benchmark_group(*name);
-        group.sample_size(10);
-        for row in id_contenders() {
-            group.bench_with_input(
-                BenchmarkId::from_parameter(row.name),
-                script,
-                |b, script| {
-                    b.iter_custom(|iters| (row.run)(script, Passes::exactly(iters)).elapsed);
-                },
-            );
-        }
-        group.finish();
-    }
+    bench_scripts(c, &scripts, &id_contenders());
 }
 
 criterion_group!(benches, pages, ids);

@@ -159,28 +159,28 @@ pub fn byte_contenders() -> Vec<ByteContender> {
     .collect()
 }
 
-/// A page allocator row (4 KiB pages).
+/// A page allocator row (4 KiB pages) or an ID allocator row.
 #[derive(Clone, Copy, Debug)]
-pub struct PageContender {
+pub struct UnitContender {
     /// Its name.
     pub name: &'static str,
     /// What it is.
     pub kind: Kind,
     /// For a workspace backend: the upstream row.
     pub upstream: Option<&'static str>,
-    /// Runs a page script.
+    /// Runs a page or ID script.
     pub run: fn(&UnitScript, Passes) -> Timed,
 }
 
 /// The page allocator rows.
 #[must_use]
-pub fn page_contenders() -> Vec<PageContender> {
+pub fn page_contenders() -> Vec<UnitContender> {
     fn row<P: PageHeap>(
         name: &'static str,
         kind: Kind,
         upstream: Option<&'static str>,
-    ) -> PageContender {
-        PageContender {
+    ) -> UnitContender {
+        UnitContender {
             name,
             kind,
             upstream,
@@ -194,28 +194,15 @@ pub fn page_contenders() -> Vec<PageContender> {
     ]
 }
 
-/// An ID allocator row.
-#[derive(Clone, Copy, Debug)]
-pub struct IdContender {
-    /// Its name.
-    pub name: &'static str,
-    /// What it is.
-    pub kind: Kind,
-    /// For a workspace backend: the upstream row.
-    pub upstream: Option<&'static str>,
-    /// Runs an ID script.
-    pub run: fn(&UnitScript, Passes) -> Timed,
-}
-
 /// The ID allocator rows (64 Ki IDs).
 #[must_use]
-pub fn id_contenders() -> Vec<IdContender> {
+pub fn id_contenders() -> Vec<UnitContender> {
     fn row<I: IdHeap>(
         name: &'static str,
         kind: Kind,
         upstream: Option<&'static str>,
-    ) -> IdContender {
-        IdContender {
+    ) -> UnitContender {
+        UnitContender {
             name,
             kind,
             upstream,

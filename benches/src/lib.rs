@@ -16,5 +16,5 @@ pub mod scenarios;
 pub mod svg;
 pub mod upstream;
 
-pub use contenders::{ByteContender, IdContender, Kind, PageContender};
+pub use contenders::{ByteContender, Kind, UnitContender};
 pub use region::Region;

@@ -113,23 +113,17 @@ fn one(args: Vec<String>) -> ExitCode {
 fn one_units(pages: bool, args: Vec<String>) -> ExitCode {
     use benches::scenarios::pages::UnitScript;
     let plan = Plan::quick();
-    let rows: Vec<_> = if pages {
+    let rows = if pages {
         benches::contenders::page_contenders()
-            .into_iter()
-            .map(|r| (r.name, r.run))
-            .collect()
     } else {
         benches::contenders::id_contenders()
-            .into_iter()
-            .map(|r| (r.name, r.run))
-            .collect()
     };
     let (Some(name), Some(kind)) = (args.first(), args.get(1)) else {
         eprintln!("a row and `runs` or `single` are needed\n\n{USAGE}");
         return ExitCode::FAILURE;
     };
-    let Some((_, run)) = rows.iter().find(|r| r.0 == name) else {
-        let names: Vec<_> = rows.iter().map(|r| r.0).collect();
+    let Some(row) = rows.iter().find(|r| r.name == name) else {
+        let names: Vec<_> = rows.iter().map(|r| r.name).collect();
         eprintln!("no row {name:?}; rows: {}", names.join(", "));
         return ExitCode::FAILURE;
     };
@@ -146,7 +140,7 @@ fn one_units(pages: bool, args: Vec<String>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let t = run(&script, benches::scenarios::actions::Passes::exactly(1));
+    let t = (row.run)(&script, benches::scenarios::actions::Passes::exactly(1));
     println!(
         "{name} {kind}: {:.2} ns per call, {} calls, {} failures",
         t.ns_per_op, t.ops, t.failures

@@ -7,8 +7,8 @@ use std::io::Write as _;
 use std::time::Instant;
 
 use crate::contenders::{
-    ByteContender, Kind, UnitPair, byte_contenders, byte_pairs, id_contenders, id_pairs,
-    page_contenders, page_pairs, tlsf_realloc_variants,
+    ByteContender, Kind, UnitContender, UnitPair, byte_contenders, byte_pairs, id_contenders,
+    id_pairs, page_contenders, page_pairs, tlsf_realloc_variants,
 };
 use crate::plan::Plan;
 use crate::region::Region;
@@ -296,6 +296,44 @@ fn pair_ratios<P>(
         .collect()
 }
 
+/// Runs every page or ID row on each script (one column a script), interleaved; `what` names
+/// the rows in the progress line.
+fn unit_rows(
+    rows: &[UnitContender],
+    scripts: &[(&str, UnitScript)],
+    what: &str,
+    plan: &Plan,
+    progress: &mut Progress,
+) -> Vec<Row> {
+    let names: Vec<_> = rows.iter().map(|c| (c.name, c.upstream)).collect();
+    let mut cells = vec![Vec::new(); rows.len()];
+    let mut failures = vec![0; rows.len()];
+    for (label, script) in scripts {
+        let (samples, fails) = interleaved(
+            &names,
+            plan.reps,
+            progress,
+            &format!("{what}, {label}"),
+            |i| (rows[i].run)(script, plan.passes),
+        );
+        for (i, s) in samples.into_iter().enumerate() {
+            cells[i].push(s);
+            failures[i] += fails[i];
+        }
+    }
+    rows.iter()
+        .zip(cells)
+        .zip(&failures)
+        .map(|((c, cells), &failures)| Row {
+            name: c.name,
+            kind: c.kind,
+            upstream: c.upstream,
+            cells,
+            failures,
+        })
+        .collect()
+}
+
 fn unit_pair_table(
     title: &str,
     pairs: &[UnitPair],
@@ -483,7 +521,6 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
 
     // 4. Pages and IDs.
     let mut units = Vec::new();
-    let page_names: Vec<_> = page_rows.iter().map(|c| (c.name, c.upstream)).collect();
     let page_scripts = [
         (
             "runs of 1-64 pages, align 1-16 pages",
@@ -494,21 +531,7 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
             UnitScript::singles(plan.page_space, plan.unit_actions),
         ),
     ];
-    let mut cells = vec![Vec::new(); page_rows.len()];
-    let mut failures = vec![0; page_rows.len()];
-    for (label, script) in &page_scripts {
-        let (samples, fails) = interleaved(
-            &page_names,
-            plan.reps,
-            &mut progress,
-            &format!("pages, {label}"),
-            |i| (page_rows[i].run)(script, plan.passes),
-        );
-        for (i, s) in samples.into_iter().enumerate() {
-            cells[i].push(s);
-            failures[i] += fails[i];
-        }
-    }
+    let rows = unit_rows(&page_rows, &page_scripts, "pages", plan, &mut progress);
     pair_tables.push(unit_pair_table(
         "Pages",
         &page_pairs(),
@@ -534,20 +557,8 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
         columns: page_scripts.iter().map(|(l, _)| (*l).to_string()).collect(),
         keys: Vec::new(),
         unit: Unit::NsPerOp,
-        rows: page_rows
-            .iter()
-            .zip(cells)
-            .zip(&failures)
-            .map(|((c, cells), &failures)| Row {
-                name: c.name,
-                kind: c.kind,
-                upstream: c.upstream,
-                cells,
-                failures,
-            })
-            .collect(),
+        rows,
     });
-    let id_names: Vec<_> = id_rows.iter().map(|c| (c.name, c.upstream)).collect();
     let id_scripts = [
         (
             "runs of 1-16 IDs, align 1-16",
@@ -558,21 +569,7 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
             UnitScript::singles(plan.id_space, plan.unit_actions),
         ),
     ];
-    let mut cells = vec![Vec::new(); id_rows.len()];
-    let mut failures = vec![0; id_rows.len()];
-    for (label, script) in &id_scripts {
-        let (samples, fails) = interleaved(
-            &id_names,
-            plan.reps,
-            &mut progress,
-            &format!("IDs, {label}"),
-            |i| (id_rows[i].run)(script, plan.passes),
-        );
-        for (i, s) in samples.into_iter().enumerate() {
-            cells[i].push(s);
-            failures[i] += fails[i];
-        }
-    }
+    let rows = unit_rows(&id_rows, &id_scripts, "IDs", plan, &mut progress);
     pair_tables.push(unit_pair_table(
         "IDs",
         &id_pairs(),
@@ -589,18 +586,7 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
         columns: id_scripts.iter().map(|(l, _)| (*l).to_string()).collect(),
         keys: Vec::new(),
         unit: Unit::NsPerOp,
-        rows: id_rows
-            .iter()
-            .zip(cells)
-            .zip(&failures)
-            .map(|((c, cells), &failures)| Row {
-                name: c.name,
-                kind: c.kind,
-                upstream: c.upstream,
-                cells,
-                failures,
-            })
-            .collect(),
+        rows,
     });
 
     // 1. The collection workloads (every row, and the TLSF variants for `vec_push`).
