@@ -237,30 +237,41 @@ pub fn run_pair<A: ByteHeap, B: ByteHeap>(
     let [ra, rb] = regions;
     let mut a = Populated::<A>::new(ra, script, passes.budget);
     let mut b = Populated::<B>::new(rb, script, passes.budget);
-    let mut fa = Fastest::new(passes.budget * 2);
-    let mut fb = Fastest::new(passes.budget * 2);
-    for p in 0..passes.passes {
-        // Whole passes only, so that both run the same steps.
-        let mut pa =
-            |f: &mut Fastest| f.pass(|_| pass(&mut a.heap, &mut a.live, &script.steps, *FAR));
-        let mut pb =
-            |f: &mut Fastest| f.pass(|_| pass(&mut b.heap, &mut b.live, &script.steps, *FAR));
-        if p % 2 == 0 {
-            pa(&mut fa);
-            pb(&mut fb);
-        } else {
-            pb(&mut fb);
-            pa(&mut fa);
-        }
-        if fa.spent() {
-            break;
-        }
-    }
+    let (fa, fb) = alternate(
+        passes,
+        || pass(&mut a.heap, &mut a.live, &script.steps, *FAR),
+        || pass(&mut b.heap, &mut b.live, &script.steps, *FAR),
+    );
     let ta = fa.finish(a.fill_failures);
     let tb = fb.finish(b.fill_failures);
     a.free_all();
     b.free_all();
     (ta, tb)
+}
+
+/// Times whole passes of `a` and `b` (each returning calls and failures), alternating A B,
+/// B A, A B, ..., up to `passes.passes` pairs and no new pair once twice the budget is spent.
+pub(crate) fn alternate(
+    passes: Passes,
+    mut a: impl FnMut() -> (u64, u64),
+    mut b: impl FnMut() -> (u64, u64),
+) -> (Fastest, Fastest) {
+    let mut fa = Fastest::new(passes.budget * 2);
+    let mut fb = Fastest::new(passes.budget * 2);
+    for p in 0..passes.passes {
+        // Whole passes only (no deadline), so that both run the same steps.
+        if p % 2 == 0 {
+            fa.pass(|_| a());
+            fb.pass(|_| b());
+        } else {
+            fb.pass(|_| b());
+            fa.pass(|_| a());
+        }
+        if fa.spent() {
+            break;
+        }
+    }
+    (fa, fb)
 }
 
 /// One pass of the steps, cut short at `deadline`; returns (allocator calls, failed

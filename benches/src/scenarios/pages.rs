@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::SEED;
-use super::actions::{FAR, Fastest, Passes, Timed};
+use super::actions::{FAR, Fastest, Passes, Timed, alternate};
 use crate::heap::{IdHeap, PageHeap};
 use crate::upstream::PAGE;
 
@@ -217,23 +217,11 @@ fn run_pair<U: Units, V: Units>(
 ) -> (Timed, Timed) {
     let (mut lu, fu) = populate(u, script);
     let (mut lv, fv) = populate(v, script);
-    let mut tu = Fastest::new(passes.budget * 2);
-    let mut tv = Fastest::new(passes.budget * 2);
-    for p in 0..passes.passes {
-        // Whole passes only, so that both run the same steps.
-        let mut pu = |t: &mut Fastest| t.pass(|_| pass(u, &mut lu, &script.steps, *FAR));
-        let mut pv = |t: &mut Fastest| t.pass(|_| pass(v, &mut lv, &script.steps, *FAR));
-        if p % 2 == 0 {
-            pu(&mut tu);
-            pv(&mut tv);
-        } else {
-            pv(&mut tv);
-            pu(&mut tu);
-        }
-        if tu.spent() {
-            break;
-        }
-    }
+    let (tu, tv) = alternate(
+        passes,
+        || pass(u, &mut lu, &script.steps, *FAR),
+        || pass(v, &mut lv, &script.steps, *FAR),
+    );
     free_all(u, lu);
     free_all(v, lv);
     (tu.finish(fu), tv.finish(fv))
