@@ -28,6 +28,12 @@ const PAGE: usize = 4096;
 /// (`MIN_HEAP_SIZE` upstream, private there).
 const MIN_HEAP: usize = 32 * 1024;
 
+/// The most memory the trimmed regions may add up to. Upstream's `used_bytes` and
+/// `total_bytes` count the slabs' memory twice (at most the regions' total each time), and
+/// [`used_bytes`](SlabByteAllocator::used_bytes) reads them: with at most half the address
+/// space in the regions, neither can overflow.
+const MAX_TOTAL: usize = usize::MAX / 2;
+
 /// The smallest size class.
 const MIN_CLASS: usize = 64;
 
@@ -52,7 +58,10 @@ const MAX_BLOCK: usize = 1 << 31;
 /// allocator with no memory) must keep at least 32 KiB once trimmed; later ones at least
 /// 4 KiB. Up to [`MAX_REGIONS`] regions are remembered, for the overlap check and for the
 /// reset below; one more gets [`AllocError::NoMemory`]. The overlap check compares the
-/// regions as given, untrimmed edges included.
+/// regions as given, untrimmed edges included. The trimmed regions may add up to at most half
+/// the address space (`usize::MAX / 2` bytes: a limit only a 32-bit target can reach); a
+/// region beyond it gets [`AllocError::NoMemory`], because upstream's counters, which count
+/// slab memory twice, must not overflow.
 ///
 /// # Where a block comes from
 ///
@@ -140,12 +149,13 @@ impl SlabByteAllocator {
         if last - first < MIN_HEAP {
             return Err(AllocError::InvalidParam);
         }
+        let total = checked_total(0, last - first)?;
         self.regions.insert(start, size)?;
         // SAFETY: `[first, last)` lies inside the region, which the caller hands over, valid
         // for reads and writes (`init`'s contract); there is no other region yet. It is at
         // least 32 KiB long and `first` is a non-zero multiple of 4096 (`usable`).
         self.heap = Some(unsafe { new_heap(first, last) });
-        self.total = last - first;
+        self.total = total;
         Ok(())
     }
 
@@ -256,13 +266,16 @@ impl BaseAllocator for SlabByteAllocator {
         };
         let end = region_end(start, size)?;
         let (first, last) = usable(start, end)?;
+        // An overlap is reported as such, before the limit on the total.
+        self.regions.check(start, size)?;
+        let total = checked_total(self.total, last - first)?;
         self.regions.insert(start, size)?;
         // SAFETY: `[first, last)` lies inside the region, which the caller hands over, valid
         // for reads and writes (`add_memory`'s contract); `insert` proved it disjoint from every
         // region added before. `first` and `last - first` are non-zero multiples of 4096, so
         // the upstream assertions hold.
         unsafe { heap.add_memory(first, last - first) };
-        self.total += last - first;
+        self.total = total;
         Ok(())
     }
 }
@@ -395,14 +408,15 @@ unsafe impl ByteAllocator for SlabByteAllocator {
         //   the slabs' own buddy blocks: a slab of class `c` takes a buddy block of
         //   `64 * c` bytes (a power of two of at least 4096) with alignment 4096, counted as
         //   exactly `64 * c`, so those add up to `S`.
-        // So `used + total - total_bytes` = `U + B`, with no intermediate overflow (`U + S + B`
-        // and `S + total` are bytes of the regions, counted at most twice). `U` is the sum of
+        // So `used - (total_bytes - total)` = `U + S + B - S` = `U + B`, with no overflow:
+        // `U + S + B` and `S + total` are bytes of the regions counted at most twice, and the
+        // regions add up to at most `MAX_TOTAL`, half the address space (`checked_total`). `U` is the sum of
         // `block_size` over live slab blocks (upstream's class is the smallest of 64..=4096
         // that holds both size and alignment). For a buddy block, `block_size` is the same as
         // upstream's count: the size passed upstream is above 4096, so the 64 and 8 floors do
         // not matter, and a request `routed` to 4097 bytes with alignment `a > 4096` counts
         // `max(8192, a) = a = block_size`.
-        heap.used_bytes() + self.total - heap.total_bytes()
+        heap.used_bytes() - (heap.total_bytes() - self.total)
     }
 }
 
@@ -469,6 +483,14 @@ unsafe fn new_heap(first: usize, last: usize) -> Heap {
         unsafe { heap.add_memory(first + heap_len, len - heap_len) };
     }
     heap
+}
+
+/// `total + len` if it is at most [`MAX_TOTAL`], or [`AllocError::NoMemory`].
+fn checked_total(total: usize, len: usize) -> AllocResult<usize> {
+    total
+        .checked_add(len)
+        .filter(|&t| t <= MAX_TOTAL)
+        .ok_or(AllocError::NoMemory)
 }
 
 /// `start + size`, or [`AllocError::InvalidParam`] if `size` is 0 or the sum overflows.

@@ -412,6 +412,29 @@ fn overlap_is_refused_and_disjoint_regions_with_holes_work() {
     assert_eq!(heap.used_bytes(), 0);
 }
 
+/// Guard: the trimmed regions may add up to at most half the address space, so that
+/// upstream's counters (which count slab memory twice) cannot overflow in `used_bytes`. Only a
+/// 32-bit target can have that much memory; here the region is refused before any of it is
+/// touched.
+#[test]
+fn total_above_half_the_address_space_is_no_memory() {
+    let mem = Mem::new(64 * KIB, 4096);
+    let mut heap = SlabByteAllocator::new();
+    // SAFETY: `mem` is ours and outlives `heap`.
+    unsafe { heap.init(mem.addr(), 64 * KIB) }.unwrap();
+    let start = (usize::MAX / 2 + 1) & !(MIB - 1);
+    let size = usize::MAX / 2 - 64 * KIB + 4096;
+    // SAFETY: refused before anything is written: the checks only compare numbers.
+    let r = unsafe { heap.add_memory(start, size) };
+    assert_eq!(r, Err(AllocError::NoMemory));
+    assert_eq!(heap.total_bytes(), 64 * KIB);
+    assert!(format!("{heap:?}").contains("regions: 1 "));
+    let b = alloc_block(&mut heap, layout(100, 8), 1).unwrap();
+    assert_eq!(heap.used_bytes(), 128);
+    free_block(&mut heap, b);
+    assert_eq!(heap.used_bytes(), 0);
+}
+
 /// Guard: the region list is bounded; a region when it is full gets `NoMemory` and changes
 /// nothing. Touching regions are accepted, and all the regions serve blocks.
 #[test]
