@@ -179,6 +179,36 @@ impl SlabByteAllocator {
         self.alloc_from_fresh_heap(up)
     }
 
+    /// [`realloc`](ByteAllocator::realloc) of a block that does not stay in place: allocate,
+    /// copy, free. Kept out of line so that the in-place check, inlined, stays small.
+    ///
+    /// # Safety
+    ///
+    /// As for [`ByteAllocator::realloc`].
+    #[inline(never)]
+    unsafe fn realloc_moving(
+        &mut self,
+        pos: NonNull<u8>,
+        old: Layout,
+        new_size: usize,
+    ) -> AllocResult<NonNull<u8>> {
+        let new =
+            Layout::from_size_align(new_size, old.align()).map_err(|_| AllocError::InvalidParam)?;
+        let new_pos = self.alloc(new)?;
+        // SAFETY: `pos` is live for `old.size()` bytes (the caller's contract), `new_pos` is a
+        // fresh block of at least `new_size` bytes, and live blocks never overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                pos.as_ptr(),
+                new_pos.as_ptr(),
+                old.size().min(new_size),
+            );
+        }
+        // SAFETY: `pos` and `old` are as allocated (the caller's contract), freed once here.
+        unsafe { self.dealloc(pos, old) };
+        Ok(new_pos)
+    }
+
     /// Allocates `up` from a fresh upstream heap over the same regions, if no block is live;
     /// called when the current heap has no block for it.
     ///
@@ -366,21 +396,8 @@ unsafe impl ByteAllocator for SlabByteAllocator {
         {
             return Ok(pos);
         }
-        let new =
-            Layout::from_size_align(new_size, old.align()).map_err(|_| AllocError::InvalidParam)?;
-        let new_pos = self.alloc(new)?;
-        // SAFETY: `pos` is live for `old.size()` bytes (the caller's contract), `new_pos` is a
-        // fresh block of at least `new_size` bytes, and live blocks never overlap.
-        unsafe {
-            core::ptr::copy_nonoverlapping(
-                pos.as_ptr(),
-                new_pos.as_ptr(),
-                old.size().min(new_size),
-            );
-        }
-        // SAFETY: `pos` and `old` are as allocated (the caller's contract), freed once here.
-        unsafe { self.dealloc(pos, old) };
-        Ok(new_pos)
+        // SAFETY: the caller's contract of `realloc`.
+        unsafe { self.realloc_moving(pos, old, new_size) }
     }
 
     #[inline]
