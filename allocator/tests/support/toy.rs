@@ -250,9 +250,16 @@ unsafe impl<const PAGE_SIZE: usize> PageAllocator for ToyPages<PAGE_SIZE> {
     }
 }
 
-/// A leaked, zeroed pool of `size` bytes aligned to 4096 (untouched pages stay virtual).
+/// A leaked, zeroed pool of `size` bytes (untouched pages stay virtual), aligned to `size`
+/// rounded up to a power of two (at least 4096, at most 1 GiB).
+///
+/// The alignment makes the tests independent of where the host puts the pool: the two-level
+/// heap grows by power-of-two runs of pages aligned to their size, so how large a run fits in
+/// a pool depends on the pool's alignment (with a pool aligned to 4096 only, growing to a
+/// 4 MiB block in 16 MiB failed in about one run in eight).
 pub fn leak_pool(size: usize) -> &'static mut [u8] {
-    let layout = Layout::from_size_align(size, 4096).unwrap();
+    let align = size.next_power_of_two().clamp(4096, 1 << 30);
+    let layout = Layout::from_size_align(size, align).unwrap();
     // SAFETY: `layout` has a non-zero size; the memory is zeroed (so initialised) and leaked,
     // so it lives for the rest of the program and is borrowed only here.
     unsafe {
