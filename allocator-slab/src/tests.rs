@@ -75,9 +75,10 @@ fn pattern(seed: u8, i: usize) -> u8 {
 }
 
 /// The offsets of a block that carry its pattern: every byte, except under Miri, where only
-/// the first and last 32 bytes of a larger block do (byte loops are slow there).
+/// the first and last 8 bytes of a larger block do (byte loops are slow there). The first 8
+/// are where upstream keeps its free-list link, the last reach the block's end.
 fn pattern_offsets(size: usize) -> impl Iterator<Item = usize> {
-    const EDGE: usize = 32;
+    const EDGE: usize = 8;
     let head = if cfg!(miri) { size.min(EDGE) } else { size };
     (0..head).chain(size.saturating_sub(EDGE).max(head)..size)
 }
@@ -247,10 +248,12 @@ fn debug_prints_statistics() {
 /// Guard: trimming to 4096-aligned starts and 4096-multiple sizes (upstream asserts both).
 #[test]
 fn misaligned_region_is_trimmed_and_fully_used() {
-    let mem = Mem::new(256 * KIB, 4096);
+    // Miri: the smallest first region (32 KiB once trimmed), 512 blocks instead of 2048.
+    let usable = if cfg!(miri) { 32 * KIB } else { 128 * KIB };
+    let mem = Mem::new(2 * usable, 4096);
     let base = mem.addr();
-    let (start, size) = (base + 1, 128 * KIB + 4096 + 100);
-    let (first, last) = (base + 4096, base + 128 * KIB + 4096);
+    let (start, size) = (base + 1, usable + 4096 + 100);
+    let (first, last) = (base + 4096, base + usable + 4096);
     let mut heap = SlabByteAllocator::new();
     // SAFETY: inside `mem`, which outlives `heap`.
     unsafe { heap.init(start, size) }.unwrap();
@@ -267,14 +270,16 @@ fn misaligned_region_is_trimmed_and_fully_used() {
 /// `Heap::add_memory` (upstream asserts a multiple of 32 KiB), losing nothing.
 #[test]
 fn first_region_not_a_multiple_of_32k_is_used_whole() {
+    // Miri: 32 KiB + one page (576 blocks instead of 704), still split.
+    let usable = if cfg!(miri) { 36 * KIB } else { 44 * KIB };
     let mem = Mem::new(64 * KIB, 4096);
     let mut heap = SlabByteAllocator::new();
     // SAFETY: inside `mem`, which outlives `heap`.
-    unsafe { heap.init(mem.addr(), 44 * KIB + 5) }.unwrap();
-    assert_eq!(heap.total_bytes(), 44 * KIB);
+    unsafe { heap.init(mem.addr(), usable + 5) }.unwrap();
+    assert_eq!(heap.total_bytes(), usable);
     let (blocks, counts) = fill(&mut heap, &[1]);
-    assert_eq!(counts[0] * 64, 44 * KIB);
-    check_blocks(&blocks, &[(mem.addr(), mem.addr() + 44 * KIB)]);
+    assert_eq!(counts[0] * 64, usable);
+    check_blocks(&blocks, &[(mem.addr(), mem.addr() + usable)]);
     free_all(&mut heap, blocks);
 }
 
@@ -440,7 +445,8 @@ fn total_above_half_the_address_space_is_no_memory() {
 #[test]
 fn region_list_full_is_no_memory() {
     let pages = 2 * MAX_REGIONS + 12;
-    let mem = Mem::new(pages * 4096, 4096);
+    // 32 KiB-aligned, so that the first region is one buddy block (used under Miri).
+    let mem = Mem::new(pages * 4096, 32 * KIB);
     let base = mem.addr();
     let mut heap = SlabByteAllocator::new();
     // SAFETY: every region below lies inside `mem`, which outlives `heap`, and they are
@@ -466,8 +472,19 @@ fn region_list_full_is_no_memory() {
         let r = heap.add_memory(base + 8 * 4096, 4096);
         assert_eq!(r, Err(AllocError::MemoryOverlap));
     }
-    let (blocks, counts) = fill(&mut heap, &[64]);
-    assert_eq!(counts[0] * 64, heap.total_bytes());
+    // Miri: one 32 KiB block takes the first region whole, so that the 64-byte blocks (496
+    // instead of 2496) fill the one-page regions only.
+    let first = if cfg!(miri) {
+        let b = alloc_block(&mut heap, layout(32 * KIB, 8), 200).unwrap();
+        assert_eq!(b.ptr.as_ptr() as usize, base, "not the first region");
+        Some(b)
+    } else {
+        None
+    };
+    let (mut blocks, counts) = fill(&mut heap, &[64]);
+    let first_len = first.map_or(0, |b| b.layout.size());
+    assert_eq!(counts[0] * 64 + first_len, heap.total_bytes());
+    blocks.extend(first);
     check_blocks(&blocks, &[(base, base + pages * 4096)]);
     free_all(&mut heap, blocks);
     assert_eq!(heap.used_bytes(), 0);
@@ -493,7 +510,8 @@ fn memory_kept_by_slabs_comes_back_once_nothing_is_live() {
     let big = layout(region / 2, 8);
     let b = alloc_block(&mut heap, big, 1).unwrap();
     free_block(&mut heap, b);
-    let sizes: &[usize] = if cfg!(miri) { &[64] } else { &[64, 100, 4096] };
+    // Miri: the 512-byte class, whose 32 KiB slabs take each half whole in 64 blocks.
+    let sizes: &[usize] = if cfg!(miri) { &[512] } else { &[64, 100, 4096] };
     for &size in sizes {
         // Every page goes to the size class of `size`.
         let (blocks, counts) = fill(&mut heap, &[size]);
@@ -520,15 +538,16 @@ fn memory_kept_by_slabs_comes_back_once_nothing_is_live() {
     // A mixed fill, then one that moves every page to the 64-byte class; once a request
     // has failed with nothing live, the mixed fill gets as many blocks as before. (Without
     // that request, the fill would start on the 64-byte class's slabs, and its first failure
-    // would come with blocks live: no reset.)
-    let sizes: &[usize] = if cfg!(miri) {
-        &[1, 5000]
+    // would come with blocks live: no reset.) Miri: the 512-byte class instead of the 64-byte
+    // one (a few hundred blocks instead of thousands); the mixed fill starts with it as well.
+    let (sizes, class): (&[usize], usize) = if cfg!(miri) {
+        (&[500, 5000], 512)
     } else {
-        &[1, 100, 1000, 4096, 5000]
+        (&[1, 100, 1000, 4096, 5000], 64)
     };
     let (blocks, first) = fill(&mut heap, sizes);
     free_all(&mut heap, blocks);
-    let (blocks, _) = fill(&mut heap, &[64]);
+    let (blocks, _) = fill(&mut heap, &[class]);
     free_all(&mut heap, blocks);
     let b = alloc_block(&mut heap, big, 4).unwrap();
     free_block(&mut heap, b);
@@ -660,11 +679,13 @@ fn used_bytes_counts_live_block_sizes_exactly() {
 #[test]
 fn used_bytes_from_upstream_counters_is_exact() {
     let (steps, region) = if cfg!(miri) {
-        (150, 256 * KIB)
+        (150, 128 * KIB)
     } else {
         (3000, 4 * MIB)
     };
-    let mem = Mem::new(3 * region, 4096);
+    // Miri: aligned to `region`, so that the 40 KiB part splits into buddy blocks of at most
+    // 16 KiB (see the fill below).
+    let mem = Mem::new(3 * region, if cfg!(miri) { region } else { 4096 });
     let base = mem.addr();
     let mut heap = SlabByteAllocator::new();
     // SAFETY: inside `mem`, which outlives `heap`; disjoint thirds, the middle one a hole
@@ -704,8 +725,11 @@ fn used_bytes_from_upstream_counters_is_exact() {
         free_all(&mut heap, std::mem::take(&mut live));
         assert_eq!(heap.used_bytes(), 0);
         // Every page to the 64-byte class, then freed: slabs keep their memory, so the large
-        // request fails on this heap and is served by a rebuilt one.
-        let (blocks, _) = fill(&mut heap, &[64]);
+        // request fails on this heap and is served by a rebuilt one. Miri: the 512-byte class
+        // (592 blocks at most instead of 4736); its 32 KiB slabs leave no free buddy block
+        // of 32 KiB or more, so the request of `region / 2` still fails before the rebuild.
+        let class = if cfg!(miri) { 512 } else { 64 };
+        let (blocks, _) = fill(&mut heap, &[class]);
         free_all(&mut heap, blocks);
         assert_eq!(heap.used_bytes(), 0);
         let big = alloc_block(&mut heap, layout(region / 2, 8), 9).unwrap();
@@ -861,14 +885,16 @@ fn failed_realloc_keeps_old_block() {
 /// freeing everything the same fill gets exactly as many blocks again.
 #[test]
 fn exhaustion_then_refill_gets_the_same_blocks() {
-    let region = if cfg!(miri) { 256 * KIB } else { 4 * MIB };
-    let mem = Mem::new(region, 4096);
+    // Miri: 64 KiB aligned to its size, so that its 4, 8 and 32 KiB slabs and the 16 KiB
+    // buddy block all fit (about 260 blocks per fill instead of about 2000).
+    let region = if cfg!(miri) { 64 * KIB } else { 4 * MIB };
+    let mem = Mem::new(region, if cfg!(miri) { region } else { 4096 });
     let mut heap = SlabByteAllocator::new();
     // SAFETY: `mem` is ours and outlives `heap`.
     unsafe { heap.init(mem.addr(), region) }.unwrap();
     // Size classes 64 to 4096 and one buddy block size (16 KiB).
     let sizes: &[usize] = if cfg!(miri) {
-        &[0, 65, 1000, 10_000]
+        &[0, 65, 500, 10_000]
     } else {
         &[0, 1, 63, 64, 65, 200, 1000, 2048, 4096, 10_000]
     };
