@@ -23,6 +23,13 @@ fn page_config<const P: usize>() -> PageConfig {
     // The exhaustion cases cost the testkit's model O(pages) per step: 8,192 pages keep them
     // to a second in debug builds (64 Ki pages took 35 s).
     config.contract_size = config.contract_size.min(8192 * P);
+    // Miri: the allocators have no unsafe code of their own (nor has bitmap-allocator), so
+    // a smaller run suffices there: 64 pages and 200 steps, as the testkit's own tests use.
+    if cfg!(miri) {
+        config.contract_size = config.contract_size.min(64 * P);
+        config.random_size = config.random_size.min(64 * P);
+        config = config.with_ops(200);
+    }
     config
 }
 
@@ -52,6 +59,12 @@ fn page_allocator_64k() {
 fn id_config(start: usize, capacity: usize) -> IdConfig {
     let mut config = IdConfig::default().with_window(start, capacity);
     config.max_align = 1 << (usize::BITS - 1);
+    // Miri: as for pages, 128 IDs and 200 steps.
+    if cfg!(miri) {
+        config.contract_size = config.contract_size.min(128);
+        config.random_size = config.random_size.min(128);
+        config = config.with_ops(200);
+    }
     config
 }
 

@@ -41,6 +41,11 @@ fn init_2g(a: &mut Pages) {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "a 2 GiB region (512 Ki pages): 20-25 s under Miri, and no unsafe path of its own \
+              (the allocator is safe code; one_page runs the 4 GiB allocator under Miri)"
+)]
 fn size_2g_runs() {
     with_pages(|a| {
         init_2g(a);
@@ -61,6 +66,11 @@ fn size_2g_runs() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "a 2 GiB region (512 Ki pages): 20-25 s under Miri, and no unsafe path of its own \
+              (the allocator is safe code; one_page runs the 4 GiB allocator under Miri)"
+)]
 fn size_2g_alignments_up_to_1g() {
     with_pages(|a| {
         init_2g(a);
@@ -98,6 +108,11 @@ fn size_2g_alignments_up_to_1g() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "a 2 GiB region (512 Ki pages): 20-25 s under Miri, and no unsafe path of its own \
+              (the allocator is safe code; one_page runs the 4 GiB allocator under Miri)"
+)]
 fn size_2g_alloc_at_aligned_bases() {
     with_pages(|a| {
         init_2g(a);
