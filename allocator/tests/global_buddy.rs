@@ -10,5 +10,5 @@ global::global_heap!(BuddyByteAllocator = BuddyByteAllocator::new());
 
 fn main() {
     init_heap();
-    global::run("buddy", &HEAP, &REGION, Some(64 << 10));
+    global::run("buddy", &HEAP, &REGION, Some(64 << 10), 64 << 20);
 }

@@ -10,5 +10,5 @@ global::global_heap!(SlabByteAllocator = SlabByteAllocator::new());
 
 fn main() {
     init_heap();
-    global::run("slab", &HEAP, &REGION, Some(0));
+    global::run("slab", &HEAP, &REGION, Some(0), 64 << 20);
 }

@@ -10,5 +10,5 @@ global::global_heap!(TlsfByteAllocator = TlsfByteAllocator::new());
 
 fn main() {
     init_heap();
-    global::run("tlsf", &HEAP, &REGION, Some(64 << 10));
+    global::run("tlsf", &HEAP, &REGION, Some(64 << 10), 64 << 20);
 }

@@ -77,12 +77,14 @@ pub fn init<A: ByteAllocator>(heap: &Locked<A>, region: &'static Region) {
 
 /// Runs the workload and checks the statistics: `used_bytes` back to its start value (within
 /// 4 KiB), and, if `total_slack` is given, `total_bytes` within that many bytes of the region's
-/// size and unchanged (a two-level heap grows, so it passes `None`).
+/// size and unchanged (a two-level heap grows, so it passes `None`). The workload's largest
+/// `Vec` grows to `largest_vec` bytes.
 pub fn run<A: ByteAllocator>(
     name: &str,
     heap: &Locked<A>,
     region: &'static Region,
     total_slack: Option<usize>,
+    largest_vec: usize,
 ) {
     let total = heap.total_bytes();
     if let Some(slack) = total_slack {
@@ -105,7 +107,7 @@ pub fn run<A: ByteAllocator>(
     collections(name);
     formatting();
     threads(region);
-    large_realloc(region);
+    large_realloc(region, largest_vec);
 
     let used = heap.used_bytes();
     println!("{name}: used {start_used} bytes at the start, {used} at the end, peak checks passed");
@@ -202,9 +204,10 @@ fn threads(region: &'static Region) {
     assert_eq!(shared.len(), 80);
 }
 
-fn large_realloc(region: &'static Region) {
+/// A `Vec` grown by pushes (so by `realloc`) to `len` bytes, checked, then shrunk.
+fn large_realloc(region: &'static Region, len: usize) {
     let mut v: Vec<u8> = Vec::new();
-    for i in 0..(64usize << 20) {
+    for i in 0..len {
         v.push((i % 251) as u8);
     }
     assert!(region.contains(v.as_ptr() as usize));
