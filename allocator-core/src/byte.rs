@@ -102,22 +102,8 @@ pub unsafe trait ByteAllocator: BaseAllocator {
         old: Layout,
         new_size: usize,
     ) -> AllocResult<NonNull<u8>> {
-        let new =
-            Layout::from_size_align(new_size, old.align()).map_err(|_| AllocError::InvalidParam)?;
-        let new_pos = self.alloc(new)?;
-        // SAFETY: `pos` is live for `old.size()` bytes (caller's contract), `new_pos` is a
-        // fresh block of at least `new_size` bytes, and live blocks never overlap (rule 3 of
-        // the implementor's promise).
-        unsafe {
-            core::ptr::copy_nonoverlapping(
-                pos.as_ptr(),
-                new_pos.as_ptr(),
-                old.size().min(new_size),
-            );
-        }
-        // SAFETY: `pos` and `old` are as allocated (caller's contract), freed once here.
-        unsafe { self.dealloc(pos, old) };
-        Ok(new_pos)
+        // SAFETY: the caller keeps the contract of `realloc`, which is that of `realloc_by_copy`.
+        unsafe { realloc_by_copy(self, pos, old, new_size) }
     }
 
     /// The number of bytes this allocator can hand out from its regions.
@@ -171,4 +157,38 @@ unsafe impl<T: ByteAllocator + ?Sized> ByteAllocator for &mut T {
     fn available_bytes(&self) -> usize {
         T::available_bytes(self)
     }
+}
+
+/// Resizes a block by allocating a new one, copying `min(old.size(), new_size)` bytes and
+/// freeing the old one: the provided [`ByteAllocator::realloc`], for implementations that
+/// override `realloc` to resize in place when they can and fall back to this otherwise.
+///
+/// # Safety
+///
+/// As for [`ByteAllocator::realloc`]: `pos` and `old` are as allocated by `heap` and not yet
+/// freed; on success the old block is freed and only the returned one may be used.
+///
+/// # Errors
+///
+/// As for [`ByteAllocator::realloc`]; on error the old block is untouched and still the
+/// caller's.
+#[inline]
+pub unsafe fn realloc_by_copy<A: ByteAllocator + ?Sized>(
+    heap: &mut A,
+    pos: NonNull<u8>,
+    old: Layout,
+    new_size: usize,
+) -> AllocResult<NonNull<u8>> {
+    let new =
+        Layout::from_size_align(new_size, old.align()).map_err(|_| AllocError::InvalidParam)?;
+    let new_pos = heap.alloc(new)?;
+    // SAFETY: `pos` is live for `old.size()` bytes (caller's contract), `new_pos` is a fresh
+    // block of at least `new_size` bytes, and live blocks never overlap (rule 3 of the
+    // implementor's promise).
+    unsafe {
+        core::ptr::copy_nonoverlapping(pos.as_ptr(), new_pos.as_ptr(), old.size().min(new_size));
+    }
+    // SAFETY: `pos` and `old` are as allocated (caller's contract), freed once here.
+    unsafe { heap.dealloc(pos, old) };
+    Ok(new_pos)
 }

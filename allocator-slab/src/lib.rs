@@ -12,6 +12,7 @@ use core::{alloc::Layout, fmt, ptr::NonNull};
 
 use allocator_core::{
     AllocError, AllocResult, BaseAllocator, ByteAllocator, Regions, align_down, checked_align_up,
+    realloc_by_copy,
 };
 use ax_slab_allocator::Heap;
 
@@ -192,21 +193,8 @@ impl SlabByteAllocator {
         old: Layout,
         new_size: usize,
     ) -> AllocResult<NonNull<u8>> {
-        let new =
-            Layout::from_size_align(new_size, old.align()).map_err(|_| AllocError::InvalidParam)?;
-        let new_pos = self.alloc(new)?;
-        // SAFETY: `pos` is live for `old.size()` bytes (the caller's contract), `new_pos` is a
-        // fresh block of at least `new_size` bytes, and live blocks never overlap.
-        unsafe {
-            core::ptr::copy_nonoverlapping(
-                pos.as_ptr(),
-                new_pos.as_ptr(),
-                old.size().min(new_size),
-            );
-        }
-        // SAFETY: `pos` and `old` are as allocated (the caller's contract), freed once here.
-        unsafe { self.dealloc(pos, old) };
-        Ok(new_pos)
+        // SAFETY: the caller keeps the contract of `realloc`.
+        unsafe { realloc_by_copy(self, pos, old, new_size) }
     }
 
     /// Allocates `up` from a fresh upstream heap over the same regions, if no block is live;
