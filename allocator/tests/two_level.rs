@@ -80,6 +80,11 @@ fn the_heap_doubles_on_demand_and_page_users_share_the_memory() {
             pair[1].1 >= pair[0].1,
             "each run is at least the previous: {runs:x?}"
         );
+        assert_eq!(
+            pair[1].0,
+            pair[0].0 + pair[0].1,
+            "each run extends the previous while the pages after it are free: {runs:x?}"
+        );
     }
     let heap_bytes: usize = runs.iter().map(|r| r.1).sum();
     assert_eq!(heap.heap_bytes(), heap_bytes);
@@ -272,4 +277,91 @@ fn behind_the_lock_with_a_random_workload() {
     // Page users go through `with`: one lock for both levels.
     let pages = heap.with(|h| h.alloc_pages(4, PAGE)).unwrap();
     heap.with(|h| h.dealloc_pages(pages, 4)).unwrap();
+}
+
+/// TLSF over bitmap pages in 256 MiB, as a kernel would set it up: a block grown by doubling
+/// (each `realloc` holds the old block while it copies) reaches 64 MiB wherever the region
+/// lies. When each run was placed at the first address aligned to its size, runs could split
+/// the free pages so that the 64 MiB block found no room: it failed at 30 of these 256
+/// placements.
+#[test]
+fn a_block_grows_to_a_quarter_of_memory_wherever_the_region_lies() {
+    use allocator::{BitmapPageAllocator, TlsfByteAllocator};
+    type Kernel = TwoLevelHeap<TlsfByteAllocator, BitmapPageAllocator<PAGE>>;
+    const REGION: usize = 256 << 20;
+    // Under Miri, a few placements of a smaller region (growing to a quarter of it).
+    let (region, placements) = if cfg!(miri) {
+        (4 << 20, 4)
+    } else {
+        (REGION, 256)
+    };
+    let host = leak_pool(2 * region);
+    let host_start = host.as_mut_ptr() as usize;
+    let mut failed = Vec::new();
+    for m in 0..placements {
+        // Every MiB (every 16 KiB under Miri) of a region-sized span, plus 0 to 6 pages.
+        let offset = m * (region / 256) + PAGE * (m % 7);
+        let start = host_start + offset;
+        let mut heap: Box<Kernel> = Box::default();
+        // SAFETY: `[start, start + region)` lies in the leaked host pool, which no other
+        // heap of this loop uses any more: each heap is dropped (its blocks with it) before
+        // the next one starts.
+        unsafe { heap.init(start, region) }.unwrap();
+        let mut size = 16;
+        let mut block = heap.alloc(layout(size)).unwrap();
+        // SAFETY: `size` bytes.
+        unsafe { workload::fill(block.as_ptr(), size, m as u64) };
+        while size < region / 4 {
+            // SAFETY: `block` is live with `layout(size)`.
+            match unsafe { heap.realloc(block, layout(size), 2 * size) } {
+                Ok(new) => {
+                    block = new;
+                    size *= 2;
+                }
+                Err(err) => {
+                    failed.push((offset, size * 2, err));
+                    break;
+                }
+            }
+        }
+        // SAFETY: the first 16 bytes were kept through every `realloc`; `block` is live
+        // with `layout(size)`, freed once.
+        unsafe {
+            workload::check(block.as_ptr(), 16, m as u64);
+            heap.dealloc(block, layout(size));
+        }
+        assert_eq!(heap.used_bytes(), 0);
+        assert_eq!(heap.total_bytes(), region - offset % PAGE);
+    }
+    assert!(
+        failed.is_empty(),
+        "failed at {} placements: {failed:x?}",
+        failed.len()
+    );
+}
+
+#[test]
+fn when_the_pages_after_the_heap_are_taken_it_grows_elsewhere() {
+    let (mut heap, start) = heap::<32>(16 << 20);
+    let (run, len) = heap.heap_runs().next().unwrap();
+    // A page user holds the page right after the heap's run.
+    assert_eq!(heap.alloc_pages_at(run + len, 1, PAGE), Ok(run + len));
+    let block = heap.alloc(layout(100 << 10)).unwrap();
+    let runs: Vec<_> = heap.heap_runs().collect();
+    assert_eq!(runs.len(), 2, "{runs:x?}");
+    let (next, next_len) = runs[1];
+    assert_ne!(next, run + len);
+    assert!(next_len >= 100 << 10);
+    assert!(start <= next && next + next_len <= start + (16 << 20));
+    assert!(next + next_len <= run + len || run + len + PAGE <= next);
+    assert_eq!(
+        next % (1 << next_len.ilog2()),
+        0,
+        "aligned to its size: {runs:x?}"
+    );
+    assert!((next..next + next_len).contains(&(block.as_ptr() as usize)));
+    // SAFETY: live, freed once.
+    unsafe { heap.dealloc(block, layout(100 << 10)) };
+    heap.dealloc_pages(run + len, 1).unwrap();
+    assert_eq!(heap.used_bytes(), 0);
 }
