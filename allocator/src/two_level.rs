@@ -59,12 +59,12 @@ struct Run {
 /// Measured in a 256 MiB region over a bitmap page allocator, at 256 placements of the region
 /// (every MiB, plus 0 to 6 pages): a `Vec` grown by doubling reached 64 MiB at every placement
 /// with TLSF, at every one with buddy (128 MiB at 2), and at 227 with slab (32 MiB at the other
-/// 29: its buddy part does not merge a run with the free blocks before it). With rule 2 alone,
-/// as before, runs split the free pages: 64 MiB failed at 30 placements with TLSF, 32 with
-/// buddy, 33 with slab. Small blocks use all of the memory: 1000-byte blocks
-/// fill 97.6 % of the region with every backend. The largest block the heap can grow to is
-/// about a quarter of the memory; for a larger one, seed the heap with a large first run
-/// ([`with_initial_bytes`](Self::with_initial_bytes)).
+/// 29: a buddy part needs the 64 MiB free and aligned to 64 MiB, and never merges a new run
+/// with the free blocks beside it). With rule 2 alone, as before, runs split the free pages:
+/// 64 MiB failed at 30 placements with TLSF, 32 with buddy, 33 with slab. Small blocks use all
+/// of the memory: 1000-byte blocks fill 97.6 % of the region with every backend. The largest
+/// block the heap can grow to is about a quarter of the memory; for a larger one, seed the
+/// heap with a large first run ([`with_initial_bytes`](Self::with_initial_bytes)).
 ///
 /// Growing runs entirely inside the one `&mut self` call that needs it: it never allocates
 /// from the heap itself and takes no lock, so behind [`Locked`](crate::Locked) there is one lock
