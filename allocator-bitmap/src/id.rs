@@ -158,6 +158,10 @@ impl<C: IdCapacity> BaseAllocator for BitmapIdAllocator<C> {
 impl<C: IdCapacity> IdAllocator for BitmapIdAllocator<C> {
     #[inline]
     fn alloc_id(&mut self, count: usize, align_pow2: usize) -> AllocResult<usize> {
+        // One ID: straight down the bitmap, inlined; the rest out of line.
+        if count == 1 && align_pow2 == 1 {
+            return self.window.alloc_one();
+        }
         if !align_pow2.is_power_of_two() {
             return Err(AllocError::InvalidParam);
         }

@@ -70,8 +70,8 @@ const MAX_ALIGN: usize = 1 << 30;
 ///
 /// - `alloc_pages(1, PAGE_SIZE)` and `dealloc_pages(_, 1)`: O(log n) in the capacity, a walk
 ///   down a 16-ary tree of summary bits (4 levels for 64 Ki pages, 7 for 256 Mi). The free
-///   checks its page is in a region in one comparison while there is one region, by a binary
-///   search of the (at most 32) regions otherwise.
+///   checks its address is page-aligned and in a region in one comparison while there is one
+///   region, by a binary search of the (at most 32) regions otherwise.
 /// - Runs and aligned single pages (`alloc_pages(n, align)`): a first-fit search from the
 ///   start of the window. It jumps over allocated stretches through the summary bits but tries
 ///   each aligned start among free pages in turn, so it is O(pages looked at × log n): up to
@@ -133,6 +133,16 @@ impl<const PAGE_SIZE: usize> BitmapPageAllocator<PAGE_SIZE> {
             Some(base) => Some((base << Self::SHIFT, Self::CAPACITY)),
             None => None,
         }
+    }
+
+    /// `dealloc_pages` without its one-page shortcut (right for any run), out of line so that
+    /// the one-page path stays small enough to inline into its callers.
+    #[inline(never)]
+    fn dealloc_run(&mut self, pos: usize, num_pages: usize) -> AllocResult {
+        if pos & (PAGE_SIZE - 1) != 0 {
+            return Err(AllocError::InvalidParam);
+        }
+        self.window.dealloc_run(pos >> Self::SHIFT, num_pages)
     }
 
     /// Checks `align_pow2` (bytes) and returns it in pages.
@@ -201,6 +211,7 @@ unsafe impl<const PAGE_SIZE: usize> PageAllocator for BitmapPageAllocator<PAGE_S
             let page = self.window.alloc_one()?;
             return Ok(page << Self::SHIFT);
         }
+        // The rest is out of line (`Window::alloc`): callers inline only the one-page path.
         let align = Self::align_in_pages(align_pow2)?;
         let page = self.window.alloc(num_pages, align, Self::MAX_ALIGN_PAGES)?;
         Ok(page << Self::SHIFT)
@@ -222,13 +233,15 @@ unsafe impl<const PAGE_SIZE: usize> PageAllocator for BitmapPageAllocator<PAGE_S
 
     #[inline]
     fn dealloc_pages(&mut self, pos: usize, num_pages: usize) -> AllocResult {
-        if pos & (PAGE_SIZE - 1) != 0 {
-            return Err(AllocError::InvalidParam);
-        }
         if num_pages == 1 {
-            return self.window.dealloc_one(pos >> Self::SHIFT);
+            // The alignment check rides on the range check: rotating moves the offset into the
+            // page to the top bits, so an unaligned `pos` becomes a unit of at least
+            // `2^(usize::BITS - SHIFT)`, above every unit of every region (a region's units
+            // are addresses shifted right by `SHIFT`), and `dealloc_one` refuses it with
+            // `InvalidParam`. An aligned `pos` becomes its page number.
+            return self.window.dealloc_one(pos.rotate_right(Self::SHIFT));
         }
-        self.window.dealloc(pos >> Self::SHIFT, num_pages)
+        self.dealloc_run(pos, num_pages)
     }
 
     #[inline]

@@ -209,6 +209,16 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
         pos > 0 && end <= regions[pos - 1].end
     }
 
+    /// Whether the unit of bit `idx` (`base + idx`, wrapping) lies in a region: the search
+    /// `dealloc_one` falls back on when there is not exactly one region, out of line to keep
+    /// the hot path small.
+    #[inline(never)]
+    fn contains_bit(&self, idx: usize) -> bool {
+        let unit = idx.wrapping_add(self.base);
+        // `unit + 1` cannot overflow for a unit inside a region, whose end is larger.
+        unit != usize::MAX && self.contains(unit, unit + 1)
+    }
+
     /// The bit of unit `start` after checking that `count` units from it lie in the regions.
     #[inline]
     fn index_of_run(&self, start: usize, count: usize) -> AllocResult<usize> {
@@ -242,22 +252,29 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
     pub(crate) fn dealloc_one(&mut self, unit: usize) -> AllocResult {
         let idx = unit.wrapping_sub(self.base);
         // One region: inside it exactly when this holds. Otherwise (`fast_len == 0`) search.
-        if idx.wrapping_sub(self.fast_lo) >= self.fast_len {
-            // `unit + 1` cannot overflow for a unit inside a region, whose end is larger.
-            if unit == usize::MAX || !self.contains(unit, unit + 1) {
-                return Err(AllocError::InvalidParam);
-            }
+        if idx.wrapping_sub(self.fast_lo) >= self.fast_len && !self.contains_bit(idx) {
+            return Err(AllocError::InvalidParam);
         }
         debug_assert!(self.contains(unit, unit + 1));
+        // `idx < B::CAP` (the regions lie in the window), so the mask changes nothing; it
+        // shows the compiler the bound, which drops bitmap-allocator's own bounds check.
+        let idx = if B::CAP.is_power_of_two() {
+            idx & (B::CAP - 1)
+        } else {
+            idx
+        };
         // On a free bit `dealloc` changes nothing and returns false: the bit is set already
         // and so is its summary bit at every level (a summary bit is set exactly when its
         // subtree has a free bit).
-        if !self.bits.dealloc(idx) {
-            return Err(AllocError::NotAllocated);
+        let freed = self.bits.dealloc(idx);
+        debug_assert!(!freed || self.used >= 1);
+        // Without a branch: a refused free subtracts 0.
+        self.used -= usize::from(freed);
+        if freed {
+            Ok(())
+        } else {
+            Err(AllocError::NotAllocated)
         }
-        debug_assert!(self.used >= 1);
-        self.used -= 1;
-        Ok(())
     }
 
     /// Allocates `count` free units whose first is a multiple of `align` (a power of two) and
@@ -266,7 +283,11 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
     /// The caller keeps `align` at most `max_align`, the value it gives [`add`](Self::add).
     ///
     /// Errors: `InvalidParam` if `count` is 0, `NoMemory` if no such run is free.
-    #[inline]
+    ///
+    /// Out of line: callers take [`alloc_one`](Self::alloc_one) for one unit at alignment 1
+    /// (the same result: the bitmap is empty exactly when `total == used`), which keeps what
+    /// they inline small.
+    #[inline(never)]
     pub(crate) fn alloc(
         &mut self,
         count: usize,
@@ -280,9 +301,6 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
         }
         if count > self.total - self.used {
             return Err(AllocError::NoMemory);
-        }
-        if count == 1 && align == 1 {
-            return self.alloc_one();
         }
         let idx = {
             let align_log2 = if align <= base_align {
@@ -335,6 +353,13 @@ impl<B: BitAlloc, const R: usize> Window<B, R> {
         if count == 1 {
             return self.dealloc_one(start);
         }
+        self.dealloc_run(start, count)
+    }
+
+    /// [`dealloc`](Self::dealloc) without its one-unit shortcut (right for any run), out of
+    /// line so that the one-unit path stays small enough to inline into its callers.
+    #[inline(never)]
+    pub(crate) fn dealloc_run(&mut self, start: usize, count: usize) -> AllocResult {
         let idx = self.index_of_run(start, count)?;
         // Every unit of the run is allocated exactly when no bit in it is set.
         if self.bits.next(idx).is_some_and(|free| free < idx + count) {

@@ -456,6 +456,46 @@ fn dealloc_errors_free_nothing() {
 }
 
 #[test]
+fn unaligned_single_frees_change_nothing() {
+    with_pages(|a| {
+        // One region (the free path's fast check), then two (the search): every page of
+        // 16..32 allocated, each freed at offsets inside it, at the top bits, and beside it.
+        add(a, W + 16 * PS, 16 * PS).unwrap();
+        for regions in [1, 2] {
+            if regions == 2 {
+                add(a, W + 48 * PS, 16 * PS).unwrap();
+            }
+            let total = 16 * regions;
+            assert_eq!(a.alloc_pages_at(W + 16 * PS, 16, PS), Ok(W + 16 * PS));
+            for page in 15..=32 {
+                let pos = W + page * PS;
+                for offset in [1, 8, PS / 2, PS - 1, 1 << 63, (1 << 63) | 1, !(PS - 1) | 1] {
+                    let bad = pos.wrapping_add(offset);
+                    assert_eq!(
+                        a.dealloc_pages(bad, 1),
+                        Err(AllocError::InvalidParam),
+                        "{bad:#x}"
+                    );
+                    assert_counts(a, total, 16);
+                }
+            }
+            for bad in [1, PS - 1, PS + 1, usize::MAX, usize::MAX - PS, 1 << 63] {
+                assert_eq!(
+                    a.dealloc_pages(bad, 1),
+                    Err(AllocError::InvalidParam),
+                    "{bad:#x}"
+                );
+            }
+            assert_counts(a, total, 16);
+            for page in 16..32 {
+                a.dealloc_pages(W + page * PS, 1).unwrap();
+            }
+            assert_counts(a, total, 0);
+        }
+    });
+}
+
+#[test]
 fn other_page_sizes() {
     fn run<const P: usize>() {
         std::thread::Builder::new()
