@@ -119,6 +119,11 @@ const MAX_BLOCK: usize = 1 << 31;
 pub struct SlabByteAllocator {
     /// The upstream heap, created by the first region (it has no `const` constructor).
     heap: Option<Heap>,
+    /// The largest alignment [`alloc`](ByteAllocator::alloc)'s fast path takes: 0 while
+    /// `heap` is `None`, [`MAX_CLASS`] once it is `Some` (it is never `None` again). One
+    /// comparison with it checks both that there is a heap and that the layout goes upstream
+    /// as it is (see [`routed`]); anything else takes the cold path.
+    fast_align: usize,
     /// The regions as given, for the overlap check.
     regions: Regions<MAX_REGIONS>,
     /// Sum of the trimmed region sizes: what the upstream buddy part was given.
@@ -133,6 +138,7 @@ impl SlabByteAllocator {
     pub const fn new() -> Self {
         Self {
             heap: None,
+            fast_align: 0,
             regions: Regions::new(),
             total: 0,
         }
@@ -156,6 +162,7 @@ impl SlabByteAllocator {
         // for reads and writes (`init`'s contract); there is no other region yet. It is at
         // least 32 KiB long and `first` is a non-zero multiple of 4096 (`usable`).
         self.heap = Some(unsafe { new_heap(first, last) });
+        self.fast_align = MAX_CLASS;
         self.total = total;
         Ok(())
     }
@@ -178,6 +185,55 @@ impl SlabByteAllocator {
             });
         }
         self.alloc_from_fresh_heap(up)
+    }
+
+    /// [`alloc`](ByteAllocator::alloc) of a layout its fast path does not take: with no heap
+    /// yet, or with an alignment above 4096.
+    #[cold]
+    #[inline(never)]
+    fn alloc_slow(&mut self, layout: Layout) -> ColdResult {
+        let Some(heap) = self.heap.as_mut() else {
+            return ColdResult::err(AllocError::NoMemory);
+        };
+        let Some(up) = routed(layout) else {
+            return ColdResult::err(AllocError::InvalidParam);
+        };
+        // No size check is needed first, as in `alloc`.
+        let result = match heap.allocate(up) {
+            Ok(addr) => Ok(addr),
+            Err(_) => self.alloc_failed(up),
+        };
+        ColdResult::new(result, layout)
+    }
+
+    /// [`alloc`](ByteAllocator::alloc) of a layout its fast path took (a heap exists, and the
+    /// alignment is at most 4096), after upstream found no block for it.
+    #[cold]
+    #[inline(never)]
+    fn alloc_fast_failed(&mut self, layout: Layout) -> ColdResult {
+        // The alignment is at most 4096, so `routed(layout)` is `layout`.
+        ColdResult::new(self.alloc_failed(layout), layout)
+    }
+
+    /// [`dealloc`](ByteAllocator::dealloc) of a block with an alignment above 4096, out of
+    /// line: its layout goes upstream as [`routed`] rewrites it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`ByteAllocator::dealloc`].
+    #[cold]
+    #[inline(never)]
+    unsafe fn dealloc_large_align(&mut self, pos: NonNull<u8>, layout: Layout) {
+        // SAFETY: `pos` came from `alloc` (`dealloc`'s contract), which hands out blocks only
+        // once the heap exists, and it is never removed (only replaced).
+        let heap = unsafe { self.heap.as_mut().unwrap_unchecked() };
+        // SAFETY: `layout` is one `alloc` accepted (`dealloc`'s contract), and `alloc` accepts
+        // only layouts for which `routed` is `Some`.
+        let up = unsafe { routed(layout).unwrap_unchecked() };
+        // SAFETY: `pos` came from `alloc` (or `realloc`) with `layout`, and `alloc` passed
+        // `routed(layout)` upstream, so upstream gets back its own block with its own layout;
+        // the caller no longer uses it (`dealloc`'s contract).
+        unsafe { heap.deallocate(pos.as_ptr() as usize, up) };
     }
 
     /// [`realloc`](ByteAllocator::realloc) of a block that does not stay in place: allocate,
@@ -318,26 +374,24 @@ unsafe impl ByteAllocator for SlabByteAllocator {
     /// request that fails with no block live rebuilds the heap first: O(regions × 32).
     #[inline]
     fn alloc(&mut self, layout: Layout) -> AllocResult<NonNull<u8>> {
-        let Some(heap) = self.heap.as_mut() else {
-            return Err(AllocError::NoMemory);
+        // The fast path: a heap exists and `routed(layout)` is `layout` itself (one
+        // comparison for both, see `fast_align`). The rest is out of line.
+        let cold = if layout.align() > self.fast_align {
+            self.alloc_slow(layout)
+        } else {
+            // SAFETY: `fast_align` is not 0 (`layout.align()` is at least 1), so the heap
+            // exists.
+            let heap = unsafe { self.heap.as_mut().unwrap_unchecked() };
+            // No size check is needed first: a block above `MAX_BLOCK` has a buddy order of 32
+            // or more (`Layout` keeps `size <= isize::MAX`, so rounding it up cannot
+            // overflow), past the buddy part's last free list, so upstream fails with nothing
+            // changed.
+            match heap.allocate(layout) {
+                Ok(addr) => return Ok(block_ptr(addr, layout)),
+                Err(_) => self.alloc_fast_failed(layout),
+            }
         };
-        let Some(up) = routed(layout) else {
-            return Err(AllocError::InvalidParam);
-        };
-        // No size check is needed first: a block above `MAX_BLOCK` has a buddy order of 32 or
-        // more (`Layout` keeps `size <= isize::MAX`, so rounding it up cannot overflow), past
-        // the buddy part's last free list, so upstream fails with nothing changed.
-        let addr = match heap.allocate(up) {
-            Ok(addr) => addr,
-            Err(_) => self.alloc_failed(up)?,
-        };
-        debug_assert!(
-            addr >= PAGE && addr % block_size(layout) == 0,
-            "upstream block misplaced"
-        );
-        // SAFETY: every block lies inside a trimmed region, all of whose addresses are at
-        // least `PAGE` (page 0 is excluded by `usable`), so `addr` is not 0.
-        Ok(unsafe { NonNull::new_unchecked(core::ptr::with_exposed_provenance_mut(addr)) })
+        cold.get()
     }
 
     /// Frees a block.
@@ -349,16 +403,18 @@ unsafe impl ByteAllocator for SlabByteAllocator {
     /// list of its order at each order it merges into: O(free blocks of those orders).
     #[inline]
     unsafe fn dealloc(&mut self, pos: NonNull<u8>, layout: Layout) {
+        if layout.align() > MAX_CLASS {
+            // SAFETY: the caller's contract of `dealloc`.
+            return unsafe { self.dealloc_large_align(pos, layout) };
+        }
         // SAFETY: `pos` came from `alloc` (`dealloc`'s contract), which hands out blocks only
         // once the heap exists, and it is never removed (only replaced).
         let heap = unsafe { self.heap.as_mut().unwrap_unchecked() };
-        // SAFETY: `layout` is one `alloc` accepted (`dealloc`'s contract), and `alloc` accepts
-        // only layouts for which `routed` is `Some`.
-        let up = unsafe { routed(layout).unwrap_unchecked() };
         // SAFETY: `pos` came from `alloc` (or `realloc`) with `layout`, and `alloc` passed
-        // `routed(layout)` upstream, so upstream gets back its own block with its own layout;
-        // the caller no longer uses it (`dealloc`'s contract).
-        unsafe { heap.deallocate(pos.as_ptr() as usize, up) };
+        // `routed(layout)`, which is `layout` for an alignment of at most 4096, upstream, so
+        // upstream gets back its own block with its own layout; the caller no longer uses it
+        // (`dealloc`'s contract).
+        unsafe { heap.deallocate(pos.as_ptr() as usize, layout) };
     }
 
     /// Resizes a block; a slab block whose new size keeps its size class stays in place.
@@ -435,6 +491,58 @@ fn block_size(layout: Layout) -> usize {
         .next_power_of_two()
         .max(layout.align())
         .max(MIN_CLASS)
+}
+
+/// An [`AllocResult`]`<NonNull<u8>>` as the cold paths of [`alloc`](ByteAllocator::alloc)
+/// return it: two scalars, which come back in two registers, where the `AllocResult` (a tag,
+/// an error and a pointer) would come back through memory. Inlined into the caller, the
+/// conversion back costs nothing on the fast path: the block is the same pointer either way.
+#[derive(Clone, Copy)]
+struct ColdResult {
+    /// The block, or `None` on failure.
+    block: Option<NonNull<u8>>,
+    /// The error, if `block` is `None`.
+    error: AllocError,
+}
+
+impl ColdResult {
+    /// `result`: an address upstream handed out for `layout` (or for `routed(layout)`), or an
+    /// error.
+    #[inline]
+    fn new(result: AllocResult<usize>, layout: Layout) -> Self {
+        match result {
+            Ok(addr) => Self {
+                block: Some(block_ptr(addr, layout)),
+                error: AllocError::NoMemory,
+            },
+            Err(error) => Self::err(error),
+        }
+    }
+
+    /// A failure with `error`.
+    #[inline]
+    fn err(error: AllocError) -> Self {
+        Self { block: None, error }
+    }
+
+    /// The result again.
+    #[inline]
+    fn get(self) -> AllocResult<NonNull<u8>> {
+        self.block.ok_or(self.error)
+    }
+}
+
+/// The pointer to the block at `addr`, which upstream handed out for `layout` (or for
+/// `routed(layout)`, whose block has the same size).
+#[inline]
+fn block_ptr(addr: usize, layout: Layout) -> NonNull<u8> {
+    debug_assert!(
+        addr >= PAGE && addr % block_size(layout) == 0,
+        "upstream block misplaced"
+    );
+    // SAFETY: every block lies inside a trimmed region, all of whose addresses are at least
+    // `PAGE` (page 0 is excluded by `usable`), so `addr` is not 0.
+    unsafe { NonNull::new_unchecked(core::ptr::with_exposed_provenance_mut(addr)) }
 }
 
 /// The layout to pass upstream for `layout`, or `None` if it cannot be formed.

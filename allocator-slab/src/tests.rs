@@ -557,6 +557,36 @@ fn memory_kept_by_slabs_comes_back_once_nothing_is_live() {
     assert_eq!(heap.used_bytes(), 0);
 }
 
+/// Guard: the reset also serves the requests `alloc` handles out of line (an alignment above
+/// 4096), and those give `NoMemory` before `init` as the others do.
+#[test]
+fn large_alignment_request_gets_the_reset_too() {
+    let mut heap = SlabByteAllocator::new();
+    assert_eq!(heap.alloc(layout(64, 8192)), Err(AllocError::NoMemory));
+    assert_eq!(heap.alloc(layout(0, 1 << 31)), Err(AllocError::NoMemory));
+    let mem = Mem::new(64 * KIB, 4096);
+    // SAFETY: `mem` is ours and outlives `heap`.
+    unsafe { heap.init(mem.addr(), 64 * KIB) }.unwrap();
+    let range = [(mem.addr(), mem.addr() + 64 * KIB)];
+    // Every page goes to the 64-byte class; with one block live, no 16 KiB buddy block is
+    // left, and the failure changes nothing.
+    let (mut blocks, counts) = fill(&mut heap, &[64]);
+    assert!(counts[0] > 0);
+    let keep = blocks.pop().unwrap();
+    free_all(&mut heap, blocks);
+    let l = layout(64, 16 * KIB);
+    assert_eq!(heap.alloc(l), Err(AllocError::NoMemory));
+    assert_eq!(heap.used_bytes(), 64);
+    free_block(&mut heap, keep);
+    // Nothing live: the heap is rebuilt, and the block (aligned: `alloc_block` checks it) is
+    // counted whole.
+    let b = alloc_block(&mut heap, l, 1).unwrap();
+    check_blocks(core::slice::from_ref(&b), &range);
+    assert_eq!(heap.used_bytes(), 16 * KIB);
+    free_block(&mut heap, b);
+    assert_eq!(heap.used_bytes(), 0);
+}
+
 /// Guard: small requests with an alignment above 4096 go to the buddy part (upstream serves
 /// them from the 4096-byte slab, aligned to 4096 only).
 #[test]
