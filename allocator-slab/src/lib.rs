@@ -203,7 +203,9 @@ impl SlabByteAllocator {
             Ok(addr) => Ok(addr),
             Err(_) => self.alloc_failed(up),
         };
-        ColdResult::new(result, layout)
+        // SAFETY: an `Ok` address is a block upstream (or `alloc_failed`, from upstream)
+        // handed out for `routed(layout)`.
+        unsafe { ColdResult::new(result, layout) }
     }
 
     /// [`alloc`](ByteAllocator::alloc) of a layout its fast path took (a heap exists, and the
@@ -212,7 +214,9 @@ impl SlabByteAllocator {
     #[inline(never)]
     fn alloc_fast_failed(&mut self, layout: Layout) -> ColdResult {
         // The alignment is at most 4096, so `routed(layout)` is `layout`.
-        ColdResult::new(self.alloc_failed(layout), layout)
+        // SAFETY: an `Ok` address is a block `alloc_failed` had upstream hand out for
+        // `layout`, which is `routed(layout)` here.
+        unsafe { ColdResult::new(self.alloc_failed(layout), layout) }
     }
 
     /// [`dealloc`](ByteAllocator::dealloc) of a block with an alignment above 4096, out of
@@ -387,7 +391,8 @@ unsafe impl ByteAllocator for SlabByteAllocator {
             // overflow), past the buddy part's last free list, so upstream fails with nothing
             // changed.
             match heap.allocate(layout) {
-                Ok(addr) => return Ok(block_ptr(addr, layout)),
+                // SAFETY: upstream just handed out `addr` for `layout`.
+                Ok(addr) => return Ok(unsafe { block_ptr(addr, layout) }),
                 Err(_) => self.alloc_fast_failed(layout),
             }
         };
@@ -508,11 +513,16 @@ struct ColdResult {
 impl ColdResult {
     /// `result`: an address upstream handed out for `layout` (or for `routed(layout)`), or an
     /// error.
+    ///
+    /// # Safety
+    ///
+    /// An `Ok` address is one upstream handed out, as for [`block_ptr`].
     #[inline]
-    fn new(result: AllocResult<usize>, layout: Layout) -> Self {
+    unsafe fn new(result: AllocResult<usize>, layout: Layout) -> Self {
         match result {
             Ok(addr) => Self {
-                block: Some(block_ptr(addr, layout)),
+                // SAFETY: the caller's contract.
+                block: Some(unsafe { block_ptr(addr, layout) }),
                 error: AllocError::NoMemory,
             },
             Err(error) => Self::err(error),
@@ -534,8 +544,12 @@ impl ColdResult {
 
 /// The pointer to the block at `addr`, which upstream handed out for `layout` (or for
 /// `routed(layout)`, whose block has the same size).
+///
+/// # Safety
+///
+/// `addr` is a block upstream's heap of this allocator handed out, so not 0.
 #[inline]
-fn block_ptr(addr: usize, layout: Layout) -> NonNull<u8> {
+unsafe fn block_ptr(addr: usize, layout: Layout) -> NonNull<u8> {
     debug_assert!(
         addr >= PAGE && addr % block_size(layout) == 0,
         "upstream block misplaced"
