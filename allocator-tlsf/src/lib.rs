@@ -240,8 +240,13 @@ unsafe impl ByteAllocator for TlsfByteAllocator {
         old: Layout,
         new_size: usize,
     ) -> AllocResult<NonNull<u8>> {
-        let new =
-            Layout::from_size_align(new_size, old.align()).map_err(|_| AllocError::InvalidParam)?;
+        // `Layout::from_size_align` would check the alignment again; `old`'s is valid.
+        if new_size > isize::MAX as usize - (old.align() - 1) {
+            return Err(AllocError::InvalidParam);
+        }
+        // SAFETY: `old.align()` is a power of two (it comes from a `Layout`), and `new_size`
+        // rounded up to it does not overflow `isize` (checked just above).
+        let new = unsafe { Layout::from_size_align_unchecked(new_size, old.align()) };
         // SAFETY: `pos` is a live block of `self.tlsf` allocated with `old` (the caller's
         // contract of `realloc`). Read before `reallocate`, which may move the padding.
         let old_block = unsafe { block_size(pos, old) };
@@ -298,19 +303,20 @@ fn alloc_error(layout: Layout) -> AllocError {
 /// `layout`: its size and alignment.
 #[inline]
 unsafe fn block_size(ptr: NonNull<u8>, layout: Layout) -> usize {
-    let overhead = if layout.align() >= G {
+    // No overflow in either sum: rlsf computed the same sum (with checks) for a block it made.
+    // Each branch rounds its own sum, so that the common one folds its constants into one add.
+    let (overhead, block) = if layout.align() < G {
+        // The header ends right at the payload.
+        (G / 2, (layout.size() + (G / 2 + G - 1)) & !(G - 1))
+    } else {
         // SAFETY: for this alignment rlsf writes the header's address into the word before
         // the payload, inside the block (the payload starts at least `G / 2` bytes after the
         // header, and is aligned to `G`, so the word is aligned), and keeps it while the block
         // is live.
         let header = unsafe { ptr.as_ptr().cast::<*const u8>().sub(1).read() };
-        ptr.as_ptr().addr() - header.addr()
-    } else {
-        // The header ends right at the payload.
-        G / 2
+        let overhead = ptr.as_ptr().addr() - header.addr();
+        (overhead, (overhead + layout.size() + (G - 1)) & !(G - 1))
     };
-    // No overflow: rlsf computed the same sum (with checks) for a block it made.
-    let block = (overhead + layout.size() + (G - 1)) & !(G - 1);
     // In debug builds, check against the size word of the header (the block size, a multiple
     // of `G`, with flags in its two low bits).
     #[cfg(debug_assertions)]
@@ -321,6 +327,8 @@ unsafe fn block_size(ptr: NonNull<u8>, layout: Layout) -> usize {
         let size_word = unsafe { header.read() };
         debug_assert_eq!(block, size_word & !(G - 1), "rlsf's block layout changed");
     }
+    #[cfg(not(debug_assertions))]
+    let _ = overhead;
     block
 }
 
