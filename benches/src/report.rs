@@ -98,6 +98,9 @@ pub struct PairTable {
     pub columns: Vec<String>,
     /// The pairs.
     pub rows: Vec<PairRow>,
+    /// The largest ratio the wrappers aim at here (1.03 for byte heaps, 1.05 for pages and
+    /// IDs).
+    pub target: f64,
 }
 
 /// Everything a report run measured.
@@ -366,6 +369,7 @@ fn unit_pair_table(
         title: title.to_string(),
         columns: scripts.iter().map(|(l, _)| (*l).to_string()).collect(),
         rows,
+        target: 1.05,
     }
 }
 
@@ -473,6 +477,7 @@ pub fn run(plan: &Plan, quiet: bool) -> Report {
             },
             columns: plan.live.iter().map(|n| format!("N={n}")).collect(),
             rows: pair_rows,
+            target: 1.03,
         });
     }
     drop(region);
