@@ -159,6 +159,40 @@ unsafe impl<T: ByteAllocator + ?Sized> ByteAllocator for &mut T {
     }
 }
 
+/// `old` with its size replaced by `new_size`: the layout a [`ByteAllocator::realloc`] asks
+/// for.
+///
+/// One comparison, where `Layout::from_size_align` would check the alignment again (it is
+/// `old`'s, valid already) besides the size.
+///
+/// # Errors
+///
+/// [`AllocError::InvalidParam`] if `new_size` rounded up to `old.align()` exceeds
+/// `isize::MAX`, which no `Layout` may have.
+///
+/// # Examples
+///
+/// ```
+/// use core::alloc::Layout;
+/// use allocator_core::{AllocError, resized};
+///
+/// let old = Layout::from_size_align(24, 16).unwrap();
+/// assert_eq!(resized(old, 100), Ok(Layout::from_size_align(100, 16).unwrap()));
+/// // The largest size that, rounded up to 16, still fits in `isize`; one more does not.
+/// let largest = isize::MAX as usize - 15;
+/// assert_eq!(resized(old, largest).map(|l| l.size()), Ok(largest));
+/// assert_eq!(resized(old, largest + 1), Err(AllocError::InvalidParam));
+/// ```
+#[inline]
+pub fn resized(old: Layout, new_size: usize) -> AllocResult<Layout> {
+    if new_size > isize::MAX as usize - (old.align() - 1) {
+        return Err(AllocError::InvalidParam);
+    }
+    // SAFETY: `old.align()` is a power of two (it comes from a `Layout`), and `new_size`
+    // rounded up to it does not exceed `isize::MAX` (checked just above).
+    Ok(unsafe { Layout::from_size_align_unchecked(new_size, old.align()) })
+}
+
 /// Resizes a block by allocating a new one, copying `min(old.size(), new_size)` bytes and
 /// freeing the old one: the provided [`ByteAllocator::realloc`], for implementations that
 /// override `realloc` to resize in place when they can and fall back to this otherwise.
@@ -179,8 +213,7 @@ pub unsafe fn realloc_by_copy<A: ByteAllocator + ?Sized>(
     old: Layout,
     new_size: usize,
 ) -> AllocResult<NonNull<u8>> {
-    let new =
-        Layout::from_size_align(new_size, old.align()).map_err(|_| AllocError::InvalidParam)?;
+    let new = resized(old, new_size)?;
     let new_pos = heap.alloc(new)?;
     // SAFETY: `pos` is live for `old.size()` bytes (caller's contract), `new_pos` is a fresh
     // block of at least `new_size` bytes, and live blocks never overlap (rule 3 of the

@@ -13,7 +13,7 @@ mod regions;
 
 pub use align::{align_down, align_up, checked_align_up, is_aligned};
 pub use base::BaseAllocator;
-pub use byte::{ByteAllocator, realloc_by_copy};
+pub use byte::{ByteAllocator, realloc_by_copy, resized};
 pub use error::{AllocError, AllocResult};
 pub use id::IdAllocator;
 pub use page::PageAllocator;

@@ -12,6 +12,7 @@ use core::{alloc::Layout, fmt, ptr::NonNull};
 
 use allocator_core::{
     AllocError, AllocResult, BaseAllocator, ByteAllocator, Regions, align_down, checked_align_up,
+    resized,
 };
 use rlsf::{GRANULARITY, Tlsf};
 
@@ -240,13 +241,7 @@ unsafe impl ByteAllocator for TlsfByteAllocator {
         old: Layout,
         new_size: usize,
     ) -> AllocResult<NonNull<u8>> {
-        // `Layout::from_size_align` would check the alignment again; `old`'s is valid.
-        if new_size > isize::MAX as usize - (old.align() - 1) {
-            return Err(AllocError::InvalidParam);
-        }
-        // SAFETY: `old.align()` is a power of two (it comes from a `Layout`), and `new_size`
-        // rounded up to it does not overflow `isize` (checked just above).
-        let new = unsafe { Layout::from_size_align_unchecked(new_size, old.align()) };
+        let new = resized(old, new_size)?;
         // SAFETY: `pos` is a live block of `self.tlsf` allocated with `old` (the caller's
         // contract of `realloc`). Read before `reallocate`, which may move the padding.
         let old_block = unsafe { block_size(pos, old) };
